@@ -1,0 +1,16 @@
+# Every external library, found through pkg-config or CMake packages installed by scripts/setup.sh.
+find_package(PkgConfig REQUIRED)
+find_package(GTest REQUIRED)
+include(GoogleTest)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
+pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+
+set(NEFIA_LWIP_DIR ${CMAKE_SOURCE_DIR}/third_party_src/lwip CACHE PATH "lwIP source tree (from apt-get source lwip)")

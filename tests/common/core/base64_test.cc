@@ -1,0 +1,27 @@
+// Tests for common/base64: WireGuard key detection and strict decoding.
+#include "common/base64.h"
+
+#include <gtest/gtest.h>
+
+namespace nefia {
+namespace {
+
+TEST(Base64, RecognisesA32ByteKey) {
+  EXPECT_TRUE(isBase64Key32("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="));
+  EXPECT_FALSE(isBase64Key32("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm="));
+  EXPECT_FALSE(isBase64Key32("c2hvcnQ="));
+  EXPECT_FALSE(isBase64Key32("not base64 at all!"));
+}
+
+TEST(Base64, UrlVariantRoundTripsWithoutPadding) {
+  const uint8_t bytes[] = {0xfb, 0xff, 0x01};
+  const std::string text = base64UrlEncode(bytes, sizeof bytes);
+  EXPECT_EQ(text, "-_8B");
+  auto decoded = base64UrlDecode(text);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->size(), 3u);
+  EXPECT_FALSE(base64UrlDecode("-_8B!"));
+}
+
+}  // namespace
+}  // namespace nefia
