@@ -1,0 +1,258 @@
+// Strict parsers and builders for the IPC payloads declared in payloads.h.
+// Never throw, never trust a field's presence or type, never copy a field's value into an error.
+#include "ipc/payloads.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/base64.h"
+#include "ipc/json_fields.h"
+
+namespace nefia::ipc {
+namespace {
+
+constexpr std::size_t kMaxUserNameBytes = 64;
+constexpr std::size_t kMaxAddressBytes = 300;  // "[ipv6%zone]:port" or "host:port" with a 253-byte name
+constexpr std::size_t kMaxTimestampBytes = 64;
+constexpr std::size_t kMaxPeers = 512;  // a full peer entry is ~250 bytes: more would not fit a frame anyway
+constexpr uint64_t kMaxCounter = UINT64_MAX;
+
+// Lets a parser return the first failing field's error in one line.
+#define NEFIA_IPC_READ(variable, expression) \
+  auto variable = (expression);              \
+  if (!variable.ok()) return makeError(variable.error())
+
+Result<PeerStatus> parsePeer(const nlohmann::json& entry, std::size_t index) {
+  const std::string where = "peers[" + std::to_string(index) + "]: ";
+  if (!entry.is_object()) return makeError(where + "must be an object");
+  PeerStatus peer;
+  auto publicKey = readString(entry, "public_key", 44);
+  if (!publicKey.ok() || !isBase64Key32(*publicKey)) {
+    return makeError(where + "field \"public_key\" must be a base64 WireGuard key");
+  }
+  peer.publicKey = std::move(publicKey.value());
+  auto vpnAddr = readString(entry, "vpn_addr", kMaxAddressBytes);
+  if (!vpnAddr.ok()) return makeError(where + vpnAddr.error());
+  auto endpoint = readString(entry, "endpoint", kMaxAddressBytes);
+  if (!endpoint.ok()) return makeError(where + endpoint.error());
+  auto lastHandshake = readString(entry, "last_handshake", kMaxTimestampBytes);
+  if (!lastHandshake.ok()) return makeError(where + lastHandshake.error());
+  auto rxBytes = readUnsigned(entry, "rx_bytes", kMaxCounter);
+  if (!rxBytes.ok()) return makeError(where + rxBytes.error());
+  auto txBytes = readUnsigned(entry, "tx_bytes", kMaxCounter);
+  if (!txBytes.ok()) return makeError(where + txBytes.error());
+  auto stale = readBool(entry, "stale");
+  if (!stale.ok()) return makeError(where + stale.error());
+  peer.vpnAddr = std::move(vpnAddr.value());
+  peer.endpoint = std::move(endpoint.value());
+  peer.lastHandshake = std::move(lastHandshake.value());
+  peer.rxBytes = *rxBytes;
+  peer.txBytes = *txBytes;
+  peer.stale = *stale;
+  return peer;
+}
+
+Result<TunnelStatus> parseTunnelStatus(const nlohmann::json& object) {
+  NEFIA_IPC_READ(peers, readArray(object, "peers", kMaxPeers));
+  TunnelStatus status;
+  for (std::size_t index = 0; index < (*peers)->size(); ++index) {
+    NEFIA_IPC_READ(peer, parsePeer((**peers)[index], index));
+    status.peers.push_back(std::move(peer.value()));
+  }
+  return status;
+}
+
+Result<ForwarderStatus> parseForwarderStatus(const nlohmann::json& object) {
+  NEFIA_IPC_READ(active, readUnsigned(object, "active_connections", kMaxCounter));
+  NEFIA_IPC_READ(refused, readUnsigned(object, "refused_connections", kMaxCounter));
+  return ForwarderStatus{*active, *refused};
+}
+
+// The length of the well-formed UTF-8 sequence starting at text[at], or 0 when the bytes there are not one (overlong forms, surrogates and code points above U+10FFFF included).
+std::size_t utf8SequenceLength(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t offset) { return static_cast<unsigned char>(text[at + offset]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = 0;
+  unsigned minimumSecond = 0x80, maximumSecond = 0xBF;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) minimumSecond = 0xA0;
+    if (lead == 0xED) maximumSecond = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) minimumSecond = 0x90;
+    if (lead == 0xF4) maximumSecond = 0x8F;
+  } else {
+    return 0;
+  }
+  if (at + length > text.size()) return 0;
+  if (byte(1) < minimumSecond || byte(1) > maximumSecond) return 0;
+  for (std::size_t offset = 2; offset < length; ++offset) {
+    if (byte(offset) < 0x80 || byte(offset) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// The lower-case names parseLogLevel() accepts.
+const char* levelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+}  // namespace
+
+std::string_view toString(HandedFd role) {
+  switch (role) {
+    case HandedFd::kUdpSocket: return "udp_socket";
+    case HandedFd::kPacketLink: return "packet_link";
+  }
+  return "unknown";
+}
+
+Result<ReadyPayload> parseReady(const nlohmann::json& object) {
+  NEFIA_IPC_READ(pid, readUnsigned(object, "pid", kMaxPid));
+  if (*pid == 0) return makeError("field \"pid\" must be an integer from 1 to " + std::to_string(kMaxPid));
+  NEFIA_IPC_READ(sandbox, readObject(object, "sandbox"));
+  NEFIA_IPC_READ(seccomp, readBool(**sandbox, "seccomp"));
+  NEFIA_IPC_READ(landlockAbi, readUnsigned(**sandbox, "landlock_abi", kMaxLandlockAbi));
+  NEFIA_IPC_READ(workerUser, readString(**sandbox, "worker_user", kMaxUserNameBytes));
+  return ReadyPayload{*pid, SandboxReport{*seccomp, *landlockAbi, std::move(workerUser.value())}};
+}
+
+Result<LogPayload> parseLog(const nlohmann::json& object) {
+  NEFIA_IPC_READ(levelName, readString(object, "level", 8));
+  const std::optional<LogLevel> level = parseLogLevel(*levelName);
+  if (!level) return makeError("field \"level\" must be one of debug, info, warn, error");
+  NEFIA_IPC_READ(message, readString(object, "message", kMaxLogMessageBytes));
+  return LogPayload{*level, std::move(message.value())};
+}
+
+Result<StatusReportPayload> parseStatusReport(const nlohmann::json& object, Role sender) {
+  NEFIA_IPC_READ(requestId, readUnsigned(object, "request_id", kMaxCounter));
+  StatusReportPayload payload;
+  payload.requestId = *requestId;
+  if (sender == Role::kTunnel) {
+    NEFIA_IPC_READ(tunnel, parseTunnelStatus(object));
+    payload.details = std::move(tunnel.value());
+  } else if (sender == Role::kForwarder) {
+    NEFIA_IPC_READ(forwarder, parseForwarderStatus(object));
+    payload.details = *forwarder;
+  }
+  return payload;
+}
+
+Result<ConnectRequestPayload> parseConnectRequest(const nlohmann::json& object) {
+  NEFIA_IPC_READ(requestId, readUnsigned(object, "request_id", kMaxCounter));
+  return ConnectRequestPayload{*requestId};
+}
+
+Result<ShutdownCompletePayload> parseShutdownComplete(const nlohmann::json&) { return ShutdownCompletePayload{}; }
+
+Result<HandOverFdPayload> parseHandOverFd(const nlohmann::json& object) {
+  NEFIA_IPC_READ(role, readString(object, "role", 16));
+  if (*role == toString(HandedFd::kUdpSocket)) return HandOverFdPayload{HandedFd::kUdpSocket};
+  if (*role == toString(HandedFd::kPacketLink)) return HandOverFdPayload{HandedFd::kPacketLink};
+  return makeError("field \"role\" must be udp_socket or packet_link");
+}
+
+Result<ConnectResultPayload> parseConnectResult(const nlohmann::json& object) {
+  NEFIA_IPC_READ(requestId, readUnsigned(object, "request_id", kMaxCounter));
+  NEFIA_IPC_READ(ok, readBool(object, "ok"));
+  NEFIA_IPC_READ(error, readString(object, "error", kMaxErrorTextBytes));
+  if (*ok && !error->empty()) return makeError("field \"error\" must be empty when \"ok\" is true");
+  if (!*ok && error->empty()) return makeError("field \"error\" must say why when \"ok\" is false");
+  return ConnectResultPayload{*requestId, *ok, std::move(error.value())};
+}
+
+Result<StatusRequestPayload> parseStatusRequest(const nlohmann::json& object) {
+  NEFIA_IPC_READ(requestId, readUnsigned(object, "request_id", kMaxCounter));
+  return StatusRequestPayload{*requestId};
+}
+
+Result<ShutdownPayload> parseShutdown(const nlohmann::json& object) {
+  NEFIA_IPC_READ(drainMs, readUnsigned(object, "drain_ms", kMaxDrainMs));
+  return ShutdownPayload{*drainMs};
+}
+
+#undef NEFIA_IPC_READ
+
+nlohmann::json toJson(const ReadyPayload& payload) {
+  return {{"pid", payload.pid},
+          {"sandbox",
+           {{"seccomp", payload.sandbox.seccomp},
+            {"landlock_abi", payload.sandbox.landlockAbi},
+            {"worker_user", payload.sandbox.workerUser}}}};
+}
+
+nlohmann::json toJson(const LogPayload& payload) {
+  return {{"level", levelName(payload.level)}, {"message", payload.message}};
+}
+
+nlohmann::json toJson(const StatusReportPayload& payload) {
+  nlohmann::json object = {{"request_id", payload.requestId}};
+  if (const auto* tunnel = std::get_if<TunnelStatus>(&payload.details)) {
+    nlohmann::json peers = nlohmann::json::array();
+    for (const PeerStatus& peer : tunnel->peers) {
+      peers.push_back({{"public_key", peer.publicKey},
+                       {"vpn_addr", peer.vpnAddr},
+                       {"endpoint", peer.endpoint},
+                       {"last_handshake", peer.lastHandshake},
+                       {"rx_bytes", peer.rxBytes},
+                       {"tx_bytes", peer.txBytes},
+                       {"stale", peer.stale}});
+    }
+    object["peers"] = std::move(peers);
+  } else if (const auto* forwarder = std::get_if<ForwarderStatus>(&payload.details)) {
+    object["active_connections"] = forwarder->activeConnections;
+    object["refused_connections"] = forwarder->refusedConnections;
+  }
+  return object;
+}
+
+nlohmann::json toJson(const ConnectRequestPayload& payload) { return {{"request_id", payload.requestId}}; }
+nlohmann::json toJson(const ShutdownCompletePayload&) { return nlohmann::json::object(); }
+nlohmann::json toJson(const HandOverFdPayload& payload) { return {{"role", toString(payload.role)}}; }
+nlohmann::json toJson(const ConnectResultPayload& payload) {
+  return {{"request_id", payload.requestId}, {"ok", payload.ok}, {"error", payload.error}};
+}
+nlohmann::json toJson(const StatusRequestPayload& payload) { return {{"request_id", payload.requestId}}; }
+nlohmann::json toJson(const ShutdownPayload& payload) { return {{"drain_ms", payload.drainMs}}; }
+
+LogPayload makeLogPayload(LogLevel level, std::string_view message) {
+  std::string clean;
+  clean.reserve(std::min(message.size(), kMaxLogMessageBytes));
+  std::size_t at = 0;
+  while (at < message.size()) {
+    const std::size_t length = utf8SequenceLength(message, at);
+    std::string piece;
+    const auto byte = static_cast<unsigned char>(message[at]);
+    if (length == 0 || (length == 1 && hasControlCharacters(message.substr(at, 1)))) {
+      if (byte == '\n') {
+        piece = "\\n";
+      } else if (byte == '\r') {
+        piece = "\\r";
+      } else {
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+        piece = escaped;
+      }
+      at += 1;
+    } else {
+      piece.assign(message.substr(at, length));
+      at += length;
+    }
+    if (clean.size() + piece.size() > kMaxLogMessageBytes) break;
+    clean += piece;
+  }
+  return LogPayload{level, std::move(clean)};
+}
+
+}  // namespace nefia::ipc
