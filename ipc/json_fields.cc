@@ -59,10 +59,15 @@ bool hasControlCharacters(std::string_view text) {
   return false;
 }
 
-Result<uint64_t> readUnsigned(const nlohmann::json& object, std::string_view field, uint64_t maximum) {
+Result<uint64_t> readUnsigned(const nlohmann::json& object, std::string_view field, uint64_t maximum,
+                              uint64_t minimum) {
   const nlohmann::json* value = findField(object, field);
-  if (value == nullptr || !value->is_number_unsigned() || value->get<uint64_t>() > maximum) {
-    return makeError(quoted(field) + " must be an integer from 0 to " + std::to_string(maximum));
+  // Parsed text stores non-negative integers as unsigned; values built in-process may hold a signed one.
+  const bool nonNegativeInteger =
+      value != nullptr && (value->is_number_unsigned() || (value->is_number_integer() && value->get<int64_t>() >= 0));
+  if (!nonNegativeInteger || value->get<uint64_t>() > maximum || value->get<uint64_t>() < minimum) {
+    return makeError(quoted(field) + " must be an integer from " + std::to_string(minimum) + " to " +
+                     std::to_string(maximum));
   }
   return value->get<uint64_t>();
 }

@@ -19,7 +19,8 @@ Result<nlohmann::json> parseJsonObject(std::string_view payload);
 
 // Each reader fails with 'field "name" must be ...' when the field is missing, of another type or out of
 // bounds. Strings must be valid UTF-8 (the parser guarantees it) and free of control characters.
-Result<uint64_t> readUnsigned(const nlohmann::json& object, std::string_view field, uint64_t maximum);
+Result<uint64_t> readUnsigned(const nlohmann::json& object, std::string_view field, uint64_t maximum,
+                              uint64_t minimum = 0);
 Result<bool> readBool(const nlohmann::json& object, std::string_view field);
 Result<std::string> readString(const nlohmann::json& object, std::string_view field, std::size_t maxBytes);
 Result<const nlohmann::json*> readObject(const nlohmann::json& object, std::string_view field);

@@ -118,8 +118,7 @@ std::string_view toString(HandedFd role) {
 }
 
 Result<ReadyPayload> parseReady(const nlohmann::json& object) {
-  NEFIA_IPC_READ(pid, readUnsigned(object, "pid", kMaxPid));
-  if (*pid == 0) return makeError("field \"pid\" must be an integer from 1 to " + std::to_string(kMaxPid));
+  NEFIA_IPC_READ(pid, readUnsigned(object, "pid", kMaxPid, 1));
   NEFIA_IPC_READ(sandbox, readObject(object, "sandbox"));
   NEFIA_IPC_READ(seccomp, readBool(**sandbox, "seccomp"));
   NEFIA_IPC_READ(landlockAbi, readUnsigned(**sandbox, "landlock_abi", kMaxLandlockAbi));
