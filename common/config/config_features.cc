@@ -1,0 +1,49 @@
+// ONE table of config features: name, "is it configured?", "is it supported?". An issue that implements
+// a feature flips its flag here and nowhere else. Must list every area of AgentConfig
+// except the test-only `testing:` section.
+#include "common/config/config_features.h"
+
+#include <array>
+#include <string_view>
+
+namespace nefia {
+namespace {
+
+struct ConfigFeature {
+  std::string_view name;
+  bool (*isConfigured)(const AgentConfig&);
+  bool supported;
+};
+
+constexpr std::array<ConfigFeature, 14> kConfigFeatures{{
+    {"private_key", [](const AgentConfig& c) { return !c.privateKey.empty(); }, true},
+    {"listen_port", [](const AgentConfig&) { return true; }, true},
+    {"address", [](const AgentConfig& c) { return !c.address.empty(); }, true},
+    {"dns", [](const AgentConfig& c) { return !c.dns.empty(); }, false},
+    {"ssh_addr", [](const AgentConfig&) { return true; }, true},
+    {"peers", [](const AgentConfig& c) { return !c.peers.empty(); }, true},
+    {"update_server_url", [](const AgentConfig& c) { return !c.updateServerUrl.empty(); }, false},
+    {"agent_token", [](const AgentConfig& c) { return !c.agentToken.empty() || !c.agentTokenExpiresAt.empty(); }, false},
+    {"host_id", [](const AgentConfig& c) { return !c.hostId.empty(); }, false},
+    {"stun_servers", [](const AgentConfig& c) { return !c.stunServers.empty(); }, false},
+    {"endpoint_refresh", [](const AgentConfig& c) { return c.endpointRefresh != Duration::zero(); }, false},
+    {"cloud_api_base", [](const AgentConfig& c) { return !c.cloudApiBase.empty(); }, false},
+    {"derp_servers", [](const AgentConfig& c) { return !c.derpServers.empty(); }, false},
+    {"beacons",
+     [](const AgentConfig& c) {
+       return c.beacons.diskUsage.enabled || c.beacons.serviceCheck.enabled || !c.beacons.scripts.empty();
+     },
+     false},
+}};
+
+}  // namespace
+
+std::vector<std::string> unsupportedConfiguredFeatures(const AgentConfig& config) {
+  std::vector<std::string> names;
+  for (const ConfigFeature& feature : kConfigFeatures) {
+    if (!feature.supported && feature.isConfigured(config)) names.emplace_back(feature.name);
+  }
+  return names;
+}
+
+}  // namespace nefia

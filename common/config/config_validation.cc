@@ -1,0 +1,230 @@
+// Value checks for AgentConfig, one rule per field in the reference's table order. Types and syntax of
+// the YAML itself are the loader's; this file only sees typed values, so it also serves configs built in code.
+#include "common/config/config_validation.h"
+
+#include <set>
+
+#include "common/base64.h"
+#include "common/config/net_address.h"
+#include "common/config/rfc3339.h"
+
+namespace nefia {
+namespace {
+
+constexpr int64_t kMaxKeepaliveSeconds = 65535;
+
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+
+void checkHostPort(const std::string& value, const std::string& path, ConfigProblems& problems) {
+  auto parsed = parseHostPort(value);
+  if (!parsed.ok()) problems.add(path, parsed.error());
+}
+
+void checkPositive(Duration value, const std::string& path, ConfigProblems& problems) {
+  if (value <= Duration::zero()) problems.add(path, "must be a positive duration such as 30s or 5m");
+}
+
+void checkHttpsUrl(const std::string& value, const std::string& path, const char* example, ConfigProblems& problems) {
+  if (!isHttpsUrl(value)) problems.add(path, quoted(value) + " must be an https:// URL, e.g. " + example);
+}
+
+void checkPeers(const AgentConfig& config, ConfigProblems& problems) {
+  if (config.peers.empty()) {
+    problems.add("peers", "at least one peer is required, with public_key and vpn_addr");
+    return;
+  }
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < config.peers.size(); ++i) {
+    const PeerEntry& peer = config.peers[i];
+    const std::string path = "peers[" + std::to_string(i) + "]";
+    if (peer.publicKey.empty()) {
+      problems.add(path + ".public_key", "required: the operator's base64 WireGuard public key");
+    } else if (!isBase64Key32(peer.publicKey)) {
+      problems.add(path + ".public_key", "not a 32-byte base64 key");
+    } else if (!keys.insert(peer.publicKey).second) {
+      problems.add(path + ".public_key", "the same key appears in an earlier peer; each peer needs its own key");
+    }
+    if (!peer.endpoint.empty()) checkHostPort(peer.endpoint, path + ".endpoint", problems);
+    if (peer.vpnAddr.empty()) {
+      problems.add(path + ".vpn_addr", "required: the peer's VPN IP address, e.g. 10.99.0.1");
+    } else if (auto address = parseIpAddress(peer.vpnAddr); !address.ok()) {
+      problems.add(path + ".vpn_addr", address.error());
+    }
+    const Duration keepalive = peer.persistentKeepalive;
+    if (keepalive < Duration::zero() || keepalive > std::chrono::seconds(kMaxKeepaliveSeconds) ||
+        keepalive % std::chrono::seconds(1) != Duration::zero()) {
+      problems.add(path + ".persistent_keepalive", "must be whole seconds from 1s to 65535s (e.g. 25s), or 0 to disable");
+    }
+  }
+}
+
+void checkDerpServers(const AgentConfig& config, ConfigProblems& problems) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < config.derpServers.size(); ++i) {
+    const DerpServer& server = config.derpServers[i];
+    const std::string path = "derp_servers[" + std::to_string(i) + "]";
+    if (server.name.empty()) {
+      problems.add(path + ".name", "required: a short unique name for this relay");
+    } else if (!names.insert(server.name).second) {
+      problems.add(path + ".name", quoted(server.name) + " is used by an earlier relay; names must be unique");
+    }
+    if (server.url.empty()) {
+      problems.add(path + ".url", "required: the relay's https:// URL");
+    } else {
+      checkHttpsUrl(server.url, path + ".url", "https://derp1.example.com", problems);
+    }
+  }
+  if (config.derpProbeInterval < kMinimumDerpProbeInterval) {
+    problems.add("derp_probe_interval", "must be at least 30s, got " + formatGoDuration(config.derpProbeInterval));
+  }
+}
+
+// systemd unit names; a leading '-' would be taken as an option by systemctl.
+bool isServiceName(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name.front() == '-') return false;
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != ':' && c != '_' && c != '.' && c != '\\' && c != '@' && c != '-') return false;
+  }
+  return true;
+}
+
+void checkBeacons(const BeaconsConfig& beacons, ConfigProblems& problems) {
+  const DiskUsageBeacon& disk = beacons.diskUsage;
+  checkPositive(disk.interval, "beacons.disk_usage.interval", problems);
+  bool percentsInRange = true;
+  for (const auto& [value, path] : {std::pair{disk.warningPercent, "beacons.disk_usage.warning_percent"},
+                                    std::pair{disk.criticalPercent, "beacons.disk_usage.critical_percent"}}) {
+    if (value < 0 || value > 100) {
+      problems.add(path, std::to_string(value) + " is not a percentage (0-100)");
+      percentsInRange = false;
+    }
+  }
+  if (percentsInRange && disk.warningPercent >= disk.criticalPercent) {
+    problems.add("beacons.disk_usage.warning_percent", "must be lower than critical_percent (" +
+                                                           std::to_string(disk.warningPercent) + " >= " +
+                                                           std::to_string(disk.criticalPercent) + ")");
+  }
+  if (disk.enabled && disk.paths.empty()) {
+    problems.add("beacons.disk_usage.paths", "at least one mount point is required when disk_usage is enabled");
+  }
+  for (std::size_t i = 0; i < disk.paths.size(); ++i) {
+    if (disk.paths[i].empty() || disk.paths[i].front() != '/') {
+      problems.add("beacons.disk_usage.paths[" + std::to_string(i) + "]",
+                   quoted(disk.paths[i]) + " must be an absolute path such as /home");
+    }
+  }
+
+  const ServiceCheckBeacon& services = beacons.serviceCheck;
+  checkPositive(services.interval, "beacons.service_check.interval", problems);
+  if (services.enabled && services.services.empty()) {
+    problems.add("beacons.service_check.services", "at least one service is required when service_check is enabled");
+  }
+  for (std::size_t i = 0; i < services.services.size(); ++i) {
+    if (!isServiceName(services.services[i])) {
+      problems.add("beacons.service_check.services[" + std::to_string(i) + "]",
+                   quoted(services.services[i]) + " is not a systemd unit name such as nginx or postgresql.service");
+    }
+  }
+
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < beacons.scripts.size(); ++i) {
+    const ScriptBeacon& script = beacons.scripts[i];
+    const std::string path = "beacons.scripts[" + std::to_string(i) + "]";
+    if (script.name.empty()) {
+      problems.add(path + ".name", "required: a short unique name for this check");
+    } else if (!names.insert(script.name).second) {
+      problems.add(path + ".name", quoted(script.name) + " is used by an earlier script; names must be unique");
+    }
+    if (script.command.empty()) problems.add(path + ".command", "required: the program to run, e.g. /opt/scripts/check.sh");
+    if (script.interval == Duration::zero()) {
+      problems.add(path + ".interval", "required: how often to run it, e.g. 10m");
+    } else {
+      checkPositive(script.interval, path + ".interval", problems);
+    }
+  }
+}
+
+void checkTesting(const TestingConfig& testing, ConfigProblems& problems) {
+  const std::pair<Duration, const char*> durations[] = {
+      {testing.reportInterval, "testing.report_interval"},
+      {testing.watchdogHealthyInterval, "testing.watchdog_healthy_interval"},
+      {testing.watchdogUnhealthyInterval, "testing.watchdog_unhealthy_interval"},
+      {testing.rebuildInitialBackoff, "testing.rebuild_initial_backoff"},
+      {testing.rebuildMaxBackoff, "testing.rebuild_max_backoff"},
+      {testing.rebuildCooldown, "testing.rebuild_cooldown"},
+      {testing.rebuildHandshakeDeadline, "testing.rebuild_handshake_deadline"},
+      {testing.restartHealthyPeriod, "testing.restart_healthy_period"},
+  };
+  for (const auto& [value, path] : durations) checkPositive(value, path, problems);
+  if (testing.rebuildInitialBackoff > testing.rebuildMaxBackoff) {
+    problems.add("testing.rebuild_initial_backoff", "must not exceed rebuild_max_backoff");
+  }
+}
+
+}  // namespace
+
+bool isHttpsUrl(const std::string& text) {
+  constexpr std::string_view kScheme = "https://";
+  if (text.compare(0, kScheme.size(), kScheme) != 0) return false;
+  const std::size_t hostEnd = text.find_first_of("/?#", kScheme.size());
+  const std::size_t hostLength = (hostEnd == std::string::npos ? text.size() : hostEnd) - kScheme.size();
+  if (hostLength == 0) return false;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+void validateAgentConfig(const AgentConfig& config, ConfigProblems& problems) {
+  if (config.privateKey.empty()) {
+    problems.add("private_key", "required: a base64 WireGuard private key or keyring:<name>");
+  } else if (!isKeyringReference(config.privateKey) && !isBase64Key32(config.privateKey)) {
+    problems.add("private_key", "not a 32-byte base64 key or keyring:<name> reference");
+  }
+  if (config.address.empty()) {
+    problems.add("address", "required: this agent's VPN address in CIDR notation, e.g. 10.99.0.2/24");
+  } else if (auto cidr = parseCidr(config.address); !cidr.ok()) {
+    problems.add("address", cidr.error());
+  }
+  for (std::size_t i = 0; i < config.dns.size(); ++i) {
+    if (auto address = parseIpAddress(config.dns[i]); !address.ok()) {
+      problems.add("dns[" + std::to_string(i) + "]", address.error());
+    }
+  }
+  checkHostPort(config.sshAddr, "ssh_addr", problems);
+  checkPeers(config, problems);
+  if (!config.updateServerUrl.empty()) {
+    checkHttpsUrl(config.updateServerUrl, "update_server_url", "https://updates.example.com", problems);
+  }
+  if (config.agentToken.substr(0, kKeyringPrefix.size()) == kKeyringPrefix &&
+      config.agentToken != kAgentTokenKeyringReference) {
+    problems.add("agent_token", "the only keyring reference accepted here is keyring:agent-token");
+  }
+  if (!config.agentTokenExpiresAt.empty()) {
+    if (auto time = parseRfc3339(config.agentTokenExpiresAt); !time.ok()) {
+      problems.add("agent_token_expires_at", time.error());
+    }
+  }
+  for (std::size_t i = 0; i < config.stunServers.size(); ++i) {
+    checkHostPort(config.stunServers[i], "stun_servers[" + std::to_string(i) + "]", problems);
+  }
+  if (config.endpointRefresh < Duration::zero()) {
+    problems.add("endpoint_refresh", "must not be negative; use 0 to disable periodic refresh");
+  }
+  if (!config.cloudApiBase.empty()) {
+    checkHttpsUrl(config.cloudApiBase, "cloud_api_base", "https://api.nefia.ai", problems);
+  }
+  checkDerpServers(config, problems);
+  checkBeacons(config.beacons, problems);
+  checkTesting(config.testing, problems);
+}
+
+std::vector<std::string> validateAgentConfig(const AgentConfig& config) {
+  const ConfigSourceMap noSource;
+  ConfigProblems problems(noSource);
+  validateAgentConfig(config, problems);
+  return problems.messages();
+}
+
+}  // namespace nefia

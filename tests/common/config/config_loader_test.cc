@@ -1,0 +1,218 @@
+// Tests for loading agent.yaml: defaults, types, syntax errors with lines, unknown fields, the
+// testing: section, and the example file shipped for the README.
+#include "common/config/config_loader.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "common/atomic_file.h"
+#include "tests/common/config/config_test_support.h"
+
+namespace nefia {
+namespace {
+
+using namespace std::chrono_literals;
+using config_test::kAgentKey;
+using config_test::kPeerKey;
+using config_test::minimalConfig;
+using Errors = std::vector<std::string>;
+
+ParsedConfig parse(const std::string& yaml, ConfigParseOptions options = {}) {
+  return parseAgentConfig(yaml, "agent.yaml", options);
+}
+
+TEST(ConfigLoaderTest, MinimalConfigGetsTheDocumentedDefaults) {
+  const ParsedConfig parsed = parse(minimalConfig());
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
+  const AgentConfig& config = parsed.config;
+  EXPECT_EQ(config.privateKey, kAgentKey);
+  EXPECT_EQ(config.listenPort, 51820);
+  EXPECT_EQ(config.address, "10.99.0.2/24");
+  EXPECT_EQ(config.sshAddr, "127.0.0.1:22");
+  EXPECT_TRUE(config.derpAutoSelect);
+  EXPECT_EQ(config.derpProbeInterval, 5min);
+  EXPECT_EQ(config.endpointRefresh, 0s);
+  ASSERT_EQ(config.peers.size(), 1u);
+  EXPECT_EQ(config.peers[0].publicKey, kPeerKey);
+  EXPECT_EQ(config.peers[0].endpoint, "192.0.2.1:51820");
+  EXPECT_EQ(config.peers[0].vpnAddr, "10.99.0.1");
+  EXPECT_EQ(config.peers[0].persistentKeepalive, 25s);
+  EXPECT_FALSE(config.beacons.diskUsage.enabled);
+  EXPECT_EQ(config.testing, TestingConfig{});
+  EXPECT_EQ(config.testing.reportInterval, 10s);
+  EXPECT_EQ(config.testing.rebuildCooldown, 30min);
+  EXPECT_TRUE(parsed.unknownFields.empty());
+}
+
+TEST(ConfigLoaderTest, KeepaliveDefaultsToZeroWithoutEndpointAndZeroDisables) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "  - public_key: \"AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=\"\n"
+                                    "    vpn_addr: 10.99.0.3\n"
+                                    "  - public_key: \"BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=\"\n"
+                                    "    endpoint: relay.example.com:51820\n"
+                                    "    vpn_addr: 10.99.0.4\n"
+                                    "    persistent_keepalive: \"0\"\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
+  ASSERT_EQ(parsed.config.peers.size(), 3u);
+  EXPECT_EQ(parsed.config.peers[1].persistentKeepalive, 0s);
+  EXPECT_EQ(parsed.config.peers[2].persistentKeepalive, 0s);
+}
+
+TEST(ConfigLoaderTest, ExampleConfigIsValidAndUsesEveryArea) {
+  auto loaded = loadAgentConfig(NEFIA_CONFIG_EXAMPLE);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  const AgentConfig& config = loaded->config;
+  EXPECT_EQ(config.privateKey, "keyring:nefia-wireguard-key");
+  EXPECT_EQ(config.agentToken, "keyring:agent-token");
+  EXPECT_EQ(config.derpServers.size(), 1u);
+  EXPECT_EQ(config.beacons.diskUsage.paths, (std::vector<std::string>{"/", "/home"}));
+  EXPECT_EQ(config.beacons.serviceCheck.interval, 30s);
+  ASSERT_EQ(config.beacons.scripts.size(), 1u);
+  EXPECT_EQ(config.beacons.scripts[0].interval, 10min);
+  EXPECT_TRUE(loaded->unknownFields.empty());
+}
+
+TEST(ConfigLoaderTest, UnknownFieldsAreListedNotErrors) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "    allowed_ips: [10.99.0.0/24]\n"  // 8
+                                    "telemetry: on\n"                   // 9
+                                    "beacons:\n"                        // 10
+                                    "  network: {}\n");                 // 11
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
+  EXPECT_EQ(parsed.unknownFields, (Errors{"peers[0].allowed_ips", "telemetry", "beacons.network"}));
+}
+
+TEST(ConfigLoaderTest, WrongTypesAreErrorsWithPathAndLine) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "dns: 10.99.0.1\n"              // 8
+                                    "derp_auto_select: maybe\n"     // 9
+                                    "beacons:\n"                    // 10
+                                    "  disk_usage:\n"               // 11
+                                    "    warning_percent: high\n"   // 12
+                                    "    paths: {root: /}\n"        // 13
+                                    "  scripts: run.sh\n"           // 14
+                                    "host_id: [a, b]\n"             // 15
+                                    "derp_servers:\n"               // 16
+                                    "  - name: a\n"                 // 17
+                                    "    url: https://derp.example.com\n"  // 18
+                                    "    stun_port: abc\n");        // 19
+  EXPECT_EQ(parsed.errors, (Errors{
+                               "dns: must be a list, not a single value (agent.yaml:8)",
+                               "derp_auto_select: must be true or false, not \"maybe\" (agent.yaml:9)",
+                               "beacons.disk_usage.warning_percent: must be a whole number, not \"high\" (agent.yaml:12)",
+                               "beacons.disk_usage.paths: must be a list, not a mapping (agent.yaml:13)",
+                               "beacons.scripts: must be a list, not a single value (agent.yaml:14)",
+                               "host_id: must be a single value, not a list (agent.yaml:15)",
+                               "derp_servers[0].stun_port: \"abc\" is not a port number (0-65535) (agent.yaml:19)",
+                           }));
+}
+
+TEST(ConfigLoaderTest, SyntaxErrorHasItsLine) {
+  const ParsedConfig parsed = parse(minimalConfig() + "dns: [10.99.0.1\n");
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_EQ(parsed.errors[0].rfind("YAML syntax error: ", 0), 0u) << parsed.errors[0];
+  EXPECT_NE(parsed.errors[0].find("(agent.yaml:9)"), std::string::npos) << parsed.errors[0];
+}
+
+TEST(ConfigLoaderTest, EmptyScalarAndMultiDocumentFilesAreRefused) {
+  EXPECT_EQ(parse("").errors,
+            (Errors{"the config is empty; it needs at least private_key, address and peers (agent.yaml)"}));
+  EXPECT_EQ(parse("# only a comment\n").errors,
+            (Errors{"the config is empty; it needs at least private_key, address and peers (agent.yaml)"}));
+  EXPECT_EQ(parse("\n- a\n- b\n").errors,
+            (Errors{"the config must be a mapping of fields such as \"private_key: ...\" (agent.yaml:2)"}));
+  EXPECT_EQ(parse(minimalConfig() + "---\nlisten_port: 1\n").errors,
+            (Errors{"the file holds more than one YAML document; keep only one (agent.yaml:9)"}));
+}
+
+TEST(ConfigLoaderTest, DuplicateAndNonScalarKeysAreErrors) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "listen_port: 1\n"   // 8
+                                    "? [a, b]\n"         // 9
+                                    ": c\n");
+  EXPECT_EQ(parsed.errors, (Errors{"listen_port: appears twice; keep one (agent.yaml:8)",
+                                   "field names must be plain words, not a list (agent.yaml:9)"}));
+}
+
+TEST(ConfigLoaderTest, TestingSectionIsReadInTestBuilds) {
+  ASSERT_TRUE(testHooksBuilt()) << "config_tests must be built with NEFIA_TEST_HOOKS";
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "testing:\n"
+                                    "  report_interval: 200ms\n"
+                                    "  watchdog_healthy_interval: 1s\n"
+                                    "  watchdog_unhealthy_interval: 500ms\n"
+                                    "  rebuild_initial_backoff: 100ms\n"
+                                    "  rebuild_max_backoff: 2s\n"
+                                    "  rebuild_cooldown: 3s\n"
+                                    "  rebuild_handshake_deadline: 1s\n"
+                                    "  restart_healthy_period: 2s\n"
+                                    "  fault: {worker: forwarder, mode: garbage}\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
+  const TestingConfig& testing = parsed.config.testing;
+  EXPECT_EQ(testing.reportInterval, 200ms);
+  EXPECT_EQ(testing.watchdogHealthyInterval, 1s);
+  EXPECT_EQ(testing.watchdogUnhealthyInterval, 500ms);
+  EXPECT_EQ(testing.rebuildInitialBackoff, 100ms);
+  EXPECT_EQ(testing.rebuildMaxBackoff, 2s);
+  EXPECT_EQ(testing.rebuildCooldown, 3s);
+  EXPECT_EQ(testing.rebuildHandshakeDeadline, 1s);
+  EXPECT_EQ(testing.restartHealthyPeriod, 2s);
+  ASSERT_TRUE(testing.fault.has_value());
+  EXPECT_EQ(testing.fault->worker, FaultWorker::kForwarder);
+  EXPECT_EQ(testing.fault->mode, FaultMode::kGarbage);
+}
+
+TEST(ConfigLoaderTest, TestingSectionIsRefusedByReleaseBuilds) {
+  const ParsedConfig parsed = parse(minimalConfig() + "testing:\n  report_interval: 1s\n",
+                                    ConfigParseOptions{.acceptTestingSection = false});
+  EXPECT_EQ(parsed.errors, (Errors{"testing: only accepted by test builds (agent.yaml:8)"}));
+}
+
+TEST(ConfigLoaderTest, FaultNeedsKnownWorkerAndMode) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "testing:\n"                 // 8
+                                    "  fault:\n"                 // 9
+                                    "    worker: kernel\n");     // 10
+  EXPECT_EQ(parsed.errors,
+            (Errors{"testing.fault.mode: required: one of crash_at_start, hang, garbage (agent.yaml:9)",
+                    "testing.fault.worker: \"kernel\" is not one of tunnel, forwarder, beacons, updater (agent.yaml:10)"}));
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/nefia-config-XXXXXX";
+    directory_ = mkdtemp(pattern);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+  std::string directory_;
+};
+
+TEST_F(ConfigFileTest, LoadErrorNamesTheFileAndEveryProblem) {
+  const std::string path = directory_ + "/agent.yaml";
+  ASSERT_TRUE(writeFileAtomically(path, "listen_port: 70000\naddress: nowhere\n", 0600).ok());
+  auto loaded = loadAgentConfig(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error(),
+            "config " + path + " is invalid (4 problems; fix them and retry):\n"
+            "  private_key: required: a base64 WireGuard private key or keyring:<name> (agent.yaml)\n"
+            "  peers: at least one peer is required, with public_key and vpn_addr (agent.yaml)\n"
+            "  listen_port: \"70000\" is not a port number (0-65535) (agent.yaml:1)\n"
+            "  address: \"nowhere\" is not CIDR notation: the /prefix is missing (e.g. 10.99.0.2/24) (agent.yaml:2)");
+}
+
+TEST_F(ConfigFileTest, MissingAndOversizedFilesAreClearErrors) {
+  auto missing = loadAgentConfig(directory_ + "/absent.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "cannot load config: cannot open " + directory_ + "/absent.yaml: No such file or directory");
+  const std::string big = directory_ + "/big.yaml";
+  ASSERT_TRUE(writeFileAtomically(big, std::string(kMaxConfigFileBytes + 1, '#'), 0600).ok());
+  auto oversized = loadAgentConfig(big);
+  ASSERT_FALSE(oversized.ok());
+  EXPECT_NE(oversized.error().find("larger than"), std::string::npos) << oversized.error();
+}
+
+}  // namespace
+}  // namespace nefia
