@@ -72,7 +72,7 @@ void Device::setPrivateKey(const Key32& privateKey) {
       continue;
     }
     peer->timers.onKeysReplaced();
-    if (peer->config.endpoint) sendHandshakeInitiation(*peer, false);
+    if (peer->endpoint) sendHandshakeInitiation(*peer, false);
   }
   sender_.flush();
 }
@@ -93,7 +93,7 @@ Status Device::upsertPeer(const PeerConfig& config) {
     peers_.emplace(keyBytes(config.publicKey.data()), std::move(peer));
     for (const IpPrefix& prefix : config.allowedIps) allowedIps_.insert(prefix, &added);
     // An agent behind NAT must open the path itself: start the handshake now rather than at the first keepalive.
-    if (added.config.endpoint && added.effectivePersistentKeepalive().count() > 0) sendKeepalive(added);
+    if (added.endpoint && added.effectivePersistentKeepalive().count() > 0) sendKeepalive(added);
     sender_.flush();
     return Status::success();
   }
@@ -104,6 +104,10 @@ Status Device::upsertPeer(const PeerConfig& config) {
     allowedIps_.removePeer(&peer);
     for (const IpPrefix& prefix : config.allowedIps) allowedIps_.insert(prefix, &peer);
   }
+  // A new configured endpoint wins; an unchanged or absent one keeps the address the peer roamed to.
+  if (config.endpoint && !(peer.config.endpoint && *peer.config.endpoint == *config.endpoint)) {
+    peer.endpoint = config.endpoint;
+  }
   peer.config = config;
   peer.timers.setPersistentKeepalive(peer.effectivePersistentKeepalive());
   if (pskChanged) {
@@ -111,7 +115,7 @@ Status Device::upsertPeer(const PeerConfig& config) {
     peer.handshake.presharedKey.wipe();
     if (config.presharedKey) peer.handshake.presharedKey = *config.presharedKey;
     peer.timers.onKeysReplaced();
-    if (peer.config.endpoint) sendHandshakeInitiation(peer, false);
+    if (peer.endpoint) sendHandshakeInitiation(peer, false);
   }
   sender_.flush();
   return Status::success();
@@ -230,7 +234,7 @@ std::vector<PeerStatus> Device::peerStatus() const {
   for (const auto& [key, peer] : peers_) {
     PeerStatus status;
     status.publicKey = keyText(peer->config.publicKey);
-    if (peer->config.endpoint) status.endpoint = peer->config.endpoint->toString();
+    if (peer->endpoint) status.endpoint = peer->endpoint->toString();
     status.lastHandshake = peer->lastHandshake;
     status.rxBytes = peer->rxBytes;
     status.txBytes = peer->txBytes;

@@ -15,7 +15,7 @@ const char* toString(PeerState state) {
 }
 
 Peer::Peer(const PeerConfig& peerConfig, const StaticIdentity& local)
-    : config(peerConfig), cookieGenerator(peerConfig.publicKey) {
+    : config(peerConfig), endpoint(peerConfig.endpoint), cookieGenerator(peerConfig.publicKey) {
   handshake.remoteStatic = config.publicKey;
   if (config.presharedKey) handshake.presharedKey = *config.presharedKey;
   bindToIdentity(local);

@@ -50,6 +50,7 @@ class Peer {
   std::chrono::seconds effectivePersistentKeepalive() const;
 
   PeerConfig config;
+  std::optional<UdpEndpoint> endpoint;  // where we send now: the configured one, then wherever the peer roamed
   Handshake handshake;
   CookieGenerator cookieGenerator;
   Keypairs keypairs;

@@ -79,7 +79,7 @@ void Device::receiveInitiation(const UdpEndpoint& from, std::span<uint8_t> datag
   if (previousState == HandshakeState::kInitiationCreated || previousState == HandshakeState::kResponseCreated) {
     freeIndex(previousIndex);
   }
-  peer->config.endpoint = from;
+  peer->endpoint = from;
   peer->rxBytes += datagram.size();
   peer->timers.onAuthenticatedPacketTraversal(now);
   peer->timers.onAuthenticatedPacketReceived();
@@ -104,7 +104,7 @@ void Device::receiveResponse(const UdpEndpoint& from, std::span<uint8_t> datagra
     return;
   }
   const SteadyTime now = clock_.now();
-  peer.config.endpoint = from;
+  peer.endpoint = from;
   peer.rxBytes += datagram.size();
   peer.timers.onAuthenticatedPacketTraversal(now);
   peer.timers.onAuthenticatedPacketReceived();
@@ -177,7 +177,7 @@ void Device::receiveTransport(const UdpEndpoint& from, std::span<uint8_t> datagr
   }
   peer->timers.onAuthenticatedPacketTraversal(now);
   peer->timers.onAuthenticatedPacketReceived();
-  peer->config.endpoint = from;
+  peer->endpoint = from;
   peer->rxBytes += datagram.size();
   const std::span<uint8_t> plaintext = ciphertext.first(ciphertext.size() - kAeadTagSize);
   if (plaintext.empty()) return;  // keepalive

@@ -70,7 +70,7 @@ void Device::sendHandshakeInitiation(Peer& peer, bool isRetry) {
   if (!isRetry) peer.timers.onFreshHandshakeRequested();
   const SteadyTime now = clock_.now();
   if (!peer.timers.mayInitiateHandshake(now)) return;
-  if (!peer.config.endpoint) {
+  if (!peer.endpoint) {
     ++counters_.noEndpoint;
     return;
   }
@@ -134,11 +134,11 @@ bool Device::sendTransport(Peer& peer, Keypair& keypair, std::span<const uint8_t
 }
 
 bool Device::sendToPeer(Peer& peer, std::span<const uint8_t> datagram) {
-  if (!peer.config.endpoint) {
+  if (!peer.endpoint) {
     ++counters_.noEndpoint;
     return false;
   }
-  sender_.sendDatagram(*peer.config.endpoint, datagram);
+  sender_.sendDatagram(*peer.endpoint, datagram);
   peer.txBytes += datagram.size();
   return true;
 }

@@ -168,12 +168,14 @@ struct DevicePair {
     network.deliverAll();
   }
 
-  // Advances the clock in steps, running due timers, delivering nothing (datagrams pile up in flight).
-  void runFor(std::chrono::milliseconds total, std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
+  // Advances the clock in steps, running due timers; with deliver=false datagrams pile up in flight.
+  void runFor(std::chrono::milliseconds total, bool deliver = true,
+              std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
     for (std::chrono::milliseconds elapsed{0}; elapsed < total; elapsed += step) {
       clock.advance(step);
       agent->runDueTimers();
       operatorDevice->runDueTimers();
+      if (deliver) network.deliverAll();
     }
   }
 
