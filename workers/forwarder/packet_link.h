@@ -1,0 +1,84 @@
+// PacketLink: moves whole IP packets over the SOCK_SEQPACKET socket shared with the tunnel worker, in
+// batches (recvmmsg/sendmmsg), driven by a uv_poll. Never interprets packets and never blocks the loop.
+#pragma once
+
+#include <sys/uio.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "ipc/unique_fd.h"
+#include "ipc/uv_handle.h"
+
+namespace nefia::forwarder {
+
+struct PacketLinkStats {
+  uint64_t packetsIn = 0;
+  uint64_t packetsOut = 0;
+  uint64_t droppedOutbound = 0;  // queue full or link down: lwIP retransmits
+  uint64_t droppedInbound = 0;   // larger than the receive slots (truncated by the kernel)
+};
+
+class PacketLink {
+ public:
+  using PacketHandler = std::function<void(std::span<const uint8_t> packet)>;
+
+  // Takes ownership of fd. maxPacketBytes is the largest packet accepted or sent (the MTU).
+  PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes);
+  PacketLink(const PacketLink&) = delete;
+  PacketLink& operator=(const PacketLink&) = delete;
+  ~PacketLink();
+
+  // Starts delivering received packets to onPacket (one call per packet, in order).
+  void start(PacketHandler onPacket);
+  // The tunnel worker restarted: poll the new fd, close the old one. Queued outbound packets are
+  // dropped (lwIP retransmits what mattered).
+  void replaceFd(int fd);
+  // Queues one packet made of the concatenated pieces; sent at the end of this loop iteration or when
+  // a batch is full. Returns false when the packet was dropped (queue full, too large, link down).
+  bool send(std::span<const iovec> pieces);
+  // Sends what is queued now (called automatically once per loop iteration).
+  void flush();
+  // Closes both uv handles and the fd; done runs once libuv released them.
+  void close(std::function<void()> done);
+
+  const PacketLinkStats& stats() const { return stats_; }
+  bool linkUp() const { return linkUp_; }
+
+ private:
+  static void onPoll(uv_poll_t* handle, int status, int events);
+  static void onCheck(uv_check_t* handle);
+  void startPolling();
+  void updatePollEvents();
+  void readBatches();
+  void markLinkDown(const char* why, int error);
+
+  uv_loop_t* loop_;
+  ipc::UniqueFd fd_;
+  std::size_t slotBytes_;
+  PacketHandler onPacket_;
+  ipc::UvHandle<uv_poll_t> poll_;
+  ipc::UvHandle<uv_check_t> check_;
+  bool linkUp_ = true;
+  bool waitingWritable_ = false;
+  int pollEvents_ = 0;
+
+  // Receive side: kPacketBatch slots filled by one recvmmsg.
+  std::vector<uint8_t> inbound_;
+  std::vector<iovec> inboundIov_;
+  std::vector<mmsghdr> inboundMessages_;
+
+  // Send side: a ring of fixed-size slots; head_ is the oldest unsent packet.
+  std::vector<uint8_t> outbound_;
+  std::vector<std::size_t> outboundLength_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+
+  PacketLinkStats stats_;
+};
+
+}  // namespace nefia::forwarder
