@@ -227,6 +227,22 @@ TEST_F(RotatingFileSinkTest, AFullDiskIsReportedOnceAndDoesNotCrash) {
   EXPECT_EQ(stderrText.find("cannot write", stderrText.find("cannot write") + 1), std::string::npos) << stderrText;
 }
 
+TEST_F(RotatingFileSinkTest, LoggerLinesReachTheFileWithSecretsRedacted) {
+  auto sink = openSink(1 << 20, 5, 30);
+  ASSERT_NE(sink, nullptr);
+  const std::string token = "nfa_9fK2mQ7xLw3pZ8vR";
+  Logger& logger = Logger::instance();
+  logger.clearSinks();
+  logger.addSink(sink);
+  logger.registerSecret(token);
+  logInfo("enroll", "using token ", token);
+  logger.clearSinks();
+  logger.clearSecrets();
+  const std::string contents = readFile(logPath_);
+  EXPECT_EQ(contents.find(token), std::string::npos) << contents;
+  EXPECT_NE(contents.find(" INFO enroll: using token [redacted]\n"), std::string::npos) << contents;
+}
+
 TEST(RotatingFileOptionsTest, FlagsConvertMegabytesAndRejectNegativesNamingTheFlag) {
   auto defaults = rotatingFileOptionsFromFlags("/var/log/agent.log", 50, 5, 30);
   ASSERT_TRUE(defaults.ok());
