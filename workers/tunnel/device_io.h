@@ -35,7 +35,8 @@ class DatagramSender {
 class PacketReceiver {
  public:
   virtual ~PacketReceiver() = default;
-  // A decrypted, source-checked IP packet for the netstack. Must not keep the span.
+  // A decrypted, source-checked IP packet for the netstack. Must not keep the span, and must not call back into
+  // the Device (queue any answer and send it after receiveDatagram returns).
   virtual void deliverPacket(std::span<const uint8_t> ipPacket) = 0;
 };
 
