@@ -1,0 +1,9 @@
+// libFuzzer target for the WireGuard handshake initiation (type 1, 148 bytes) parser and the device's handling of it.
+// Must never be linked into the agent.
+#include "fuzz/tunnel/fuzz_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  using namespace nefia::wg;
+  fuzzing::fuzzMessage<MessageInitiation, kMessageInitiationSize>(data, size, [](std::span<const uint8_t> input) { return parseInitiation(input); });
+  return 0;
+}
