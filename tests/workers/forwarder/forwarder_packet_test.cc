@@ -1,0 +1,332 @@
+// Unit tests for the netstack and the relay with hand-made IPv4 packets over a SOCK_SEQPACKET pair (no root):
+// ICMP echo, the SYN-ACK's options (MSS clamp, window scale, SACK) and outbound checksums, no idle timers,
+// the connection limit, and receive-side backpressure (lwIP's window only reopens as the local socket reads).
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/log.h"
+#include "lwip/timeouts.h"
+#include "tests/workers/forwarder/packet_builder.h"
+#include "workers/forwarder/forwarder.h"
+
+namespace nefia::forwarder {
+namespace {
+
+using testing::icmpEchoRequest;
+using testing::internetChecksum;
+using testing::ipv4;
+using testing::parseTcp;
+using testing::ParsedTcp;
+using testing::tcpChecksum;
+using testing::tcpSegment;
+using testing::TcpSegmentSpec;
+
+constexpr uint8_t kSyn = 0x02, kAck = 0x10, kRst = 0x04;
+constexpr uint16_t kMss = 1380;
+constexpr uint8_t kAgentWindowShift = 5;  // TCP_RCV_SCALE in lwipopts.h
+
+// Remembers requests; answers only when told to (or at once with a socket when `answerWith` is set).
+class FakeBroker : public ConnectionBroker {
+ public:
+  void requestConnection(uint64_t, std::function<void(Result<int>)> done) override {
+    if (answerWith >= 0) {
+      done(std::exchange(answerWith, -1));
+      return;
+    }
+    pending.push_back(std::move(done));
+  }
+  int answerWith = -1;
+  std::vector<std::function<void(Result<int>)>> pending;
+};
+
+class CountingSink : public LogSink {
+ public:
+  void write(const LogRecord&, std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+
+class ForwarderPacketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    uv_loop_init(&loop_);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    tunnel_ = pair[0];
+    auto created = Forwarder::create(&loop_, NetstackConfig{"10.99.0.2/24", "fd00:99::2/64", kDefaultMtu}, pair[1], broker_);
+    ASSERT_TRUE(created.ok()) << created.error();
+    forwarder_ = std::move(created).value();
+  }
+  void TearDown() override {
+    bool closed = false;
+    forwarder_->close([&] { closed = true; });
+    spin();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_TRUE(closed);
+    forwarder_.reset();
+    broker_.pending.clear();
+    ::close(tunnel_);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    Logger::instance().clearSinks();
+  }
+  void spin(int rounds = 4) {
+    for (int i = 0; i < rounds; ++i) uv_run(&loop_, UV_RUN_NOWAIT);
+  }
+  void inject(const std::vector<uint8_t>& packet) {
+    ASSERT_EQ(::send(tunnel_, packet.data(), packet.size(), 0), static_cast<ssize_t>(packet.size()));
+  }
+  std::vector<std::vector<uint8_t>> collect() {
+    spin();
+    std::vector<std::vector<uint8_t>> packets;
+    uint8_t buffer[2048];
+    while (true) {
+      const ssize_t length = ::recv(tunnel_, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (length <= 0) break;
+      packets.emplace_back(buffer, buffer + length);
+    }
+    return packets;
+  }
+  std::vector<ParsedTcp> collectTcp(uint16_t clientPort) {
+    std::vector<ParsedTcp> segments;
+    for (const auto& packet : collect()) {
+      auto parsed = parseTcp(packet);
+      if (parsed && parsed->destinationPort == clientPort) segments.push_back(*parsed);
+    }
+    return segments;
+  }
+  TcpSegmentSpec fromClient(uint16_t clientPort, uint16_t serverPort = 22) {
+    TcpSegmentSpec spec;
+    spec.source = ipv4("10.99.0.1");
+    spec.destination = ipv4("10.99.0.2");
+    spec.sourcePort = clientPort;
+    spec.destinationPort = serverPort;
+    return spec;
+  }
+  // SYN with MSS 1380, window scale 7 and SACK permitted; returns the agent's SYN-ACK.
+  std::optional<ParsedTcp> sendSyn(uint16_t clientPort, uint16_t serverPort = 22) {
+    TcpSegmentSpec syn = fromClient(clientPort, serverPort);
+    syn.sequence = 1000;
+    syn.flags = kSyn;
+    syn.options = {2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7, 4, 2, 1, 1};
+    inject(tcpSegment(syn));
+    for (const auto& segment : collectTcp(clientPort)) return segment;
+    return std::nullopt;
+  }
+  // Completes a handshake; returns the agent's initial sequence number + 1.
+  uint32_t connect(uint16_t clientPort) {
+    auto synAck = sendSyn(clientPort);
+    EXPECT_TRUE(synAck && synAck->flags == (kSyn | kAck));
+    if (!synAck) return 0;
+    TcpSegmentSpec ack = fromClient(clientPort);
+    ack.sequence = 1001;
+    ack.acknowledgement = synAck->sequence + 1;
+    ack.flags = kAck;
+    ack.window = 0xffff;
+    inject(tcpSegment(ack));
+    spin();
+    return synAck->sequence + 1;
+  }
+
+  uv_loop_t loop_{};
+  int tunnel_ = -1;
+  FakeBroker broker_;
+  std::unique_ptr<Forwarder> forwarder_;
+};
+
+TEST_F(ForwarderPacketTest, AnswersIcmpEchoWithCorrectChecksums) {
+  const std::vector<uint8_t> payload{'n', 'e', 'f', 'i', 'a', 0, 1, 2};
+  inject(icmpEchoRequest(ipv4("10.99.0.1"), ipv4("10.99.0.2"), 0x4242, 9, payload));
+  const auto packets = collect();
+  ASSERT_EQ(packets.size(), 1u);
+  const auto& reply = packets[0];
+  ASSERT_EQ(reply.size(), 20u + 8 + payload.size());
+  EXPECT_EQ(internetChecksum(reply.data(), 20), 0) << "IPv4 header checksum";
+  EXPECT_EQ(internetChecksum(reply.data() + 20, reply.size() - 20), 0) << "ICMP checksum";
+  EXPECT_EQ(reply[20], 0) << "echo reply";
+  EXPECT_EQ(std::vector<uint8_t>(reply.begin() + 28, reply.end()), payload);
+  EXPECT_EQ(0, std::memcmp(&reply[16], "\x0a\x63\x00\x01", 4)) << "sent back to 10.99.0.1";
+}
+
+TEST_F(ForwarderPacketTest, SynAckClampsMssAndOffersWindowScaleAndSack) {
+  TcpSegmentSpec syn = fromClient(40000);
+  syn.sequence = 1000;
+  syn.flags = kSyn;
+  syn.options = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1};  // the client offers MSS 1460
+  inject(tcpSegment(syn));
+  const auto packets = collect();
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(internetChecksum(packets[0].data(), 20), 0) << "IPv4 header checksum";
+  EXPECT_EQ(tcpChecksum(packets[0]), 0) << "TCP checksum over the pseudo header";
+  const auto synAck = parseTcp(packets[0]);
+  ASSERT_TRUE(synAck);
+  EXPECT_EQ(synAck->flags, kSyn | kAck);
+  EXPECT_EQ(synAck->acknowledgement, 1001u);
+  EXPECT_EQ(synAck->mss, std::optional<uint16_t>(1380)) << "MTU 1420 - 40";
+  EXPECT_EQ(synAck->windowScale, std::optional<uint8_t>(kAgentWindowShift));
+  EXPECT_TRUE(synAck->sackPermitted);
+}
+
+TEST_F(ForwarderPacketTest, SynToAnotherPortIsReset) {
+  const auto reply = sendSyn(40001, 2222);
+  ASSERT_TRUE(reply);
+  EXPECT_TRUE(reply->flags & kRst);
+}
+
+TEST_F(ForwarderPacketTest, LwipTimerRunsOnlyWhileConnectionsExist) {
+  connect(40002);
+  EXPECT_LE(sys_timeouts_sleeptime(), 250u) << "an open connection runs lwIP's TCP timer";
+  TcpSegmentSpec reset = fromClient(40002);
+  reset.sequence = 1001;
+  reset.flags = kRst;
+  inject(tcpSegment(reset));
+  // With the connection gone, the TCP timer stops itself after one more tick, and nothing else (IPv6
+  // neighbour discovery, reassembly) keeps a timer: an idle agent is not woken by lwIP.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (sys_timeouts_sleeptime() != SYS_TIMEOUTS_SLEEPTIME_INFINITE && std::chrono::steady_clock::now() < deadline) {
+    spin(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(sys_timeouts_sleeptime(), SYS_TIMEOUTS_SLEEPTIME_INFINITE);
+  EXPECT_EQ(forwarder_->stats().activeConnections, 0u);
+}
+
+TEST_F(ForwarderPacketTest, TheHundredFirstConnectionIsResetAndCountedWithOneLogLine) {
+  auto sink = std::make_shared<CountingSink>();
+  Logger::instance().addSink(sink);
+  for (uint16_t i = 0; i < kMaxAgentConnections; ++i) connect(static_cast<uint16_t>(41000 + i));
+  EXPECT_EQ(broker_.pending.size(), kMaxAgentConnections);
+  EXPECT_EQ(forwarder_->stats().activeConnections, kMaxAgentConnections);
+
+  const uint16_t extraPort = 41000 + kMaxAgentConnections;
+  auto synAck = sendSyn(extraPort);
+  ASSERT_TRUE(synAck);
+  TcpSegmentSpec ack = fromClient(extraPort);
+  ack.sequence = 1001;
+  ack.acknowledgement = synAck->sequence + 1;
+  ack.flags = kAck;
+  inject(tcpSegment(ack));
+  const auto replies = collectTcp(extraPort);
+  ASSERT_FALSE(replies.empty());
+  EXPECT_TRUE(replies.back().flags & kRst);
+  EXPECT_EQ(forwarder_->stats().refusedConnections, 1u);
+  EXPECT_EQ(forwarder_->stats().activeConnections, kMaxAgentConnections);
+  EXPECT_EQ(broker_.pending.size(), kMaxAgentConnections) << "a refused connection costs no broker request";
+  int refusals = 0;
+  for (const auto& line : sink->lines) refusals += line.find("refused connection from 10.99.0.1:41100") != std::string::npos;
+  EXPECT_EQ(refusals, 1);
+}
+
+TEST_F(ForwarderPacketTest, ReceiveWindowClosesWhileTheLocalSocketIsFullAndReopensAsItDrains) {
+  int local[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, local), 0);
+  const int sshd = local[0];
+  broker_.answerWith = local[1];
+  const uint16_t port = 42000;
+  const uint32_t agentNext = connect(port);
+  ASSERT_EQ(broker_.answerWith, -1) << "the broker was asked";
+
+  std::vector<uint8_t> stream(6 * 1024 * 1024);
+  for (std::size_t i = 0; i < stream.size(); ++i) stream[i] = static_cast<uint8_t>((i * 131) ^ (i >> 11));
+  uint32_t acked = 0;       // bytes of our stream the agent acknowledged
+  uint32_t window = 65535;  // the handshake's ACK carried an unscaled window
+  std::size_t sent = 0;
+  std::size_t delivered = 0;
+  bool sawZeroWindow = false;
+  std::size_t largestHeld = 0;
+  auto sendWithinWindow = [&] {
+    for (int burst = 0; burst < 64; ++burst) {
+      const std::size_t length = std::min<std::size_t>({kMss, stream.size() - sent, acked + window - sent});
+      if (length == 0 || sent + length > acked + window) break;
+      TcpSegmentSpec segment = fromClient(port);
+      segment.sequence = static_cast<uint32_t>(1001 + sent);
+      segment.acknowledgement = agentNext;
+      segment.flags = kAck;
+      segment.data.assign(stream.begin() + sent, stream.begin() + sent + length);
+      inject(tcpSegment(segment));
+      sent += length;
+    }
+  };
+  auto readAcks = [&] {
+    for (const auto& segment : collectTcp(port)) {
+      ASSERT_FALSE(segment.flags & kRst);
+      acked = std::max(acked, segment.acknowledgement - 1001);
+      window = static_cast<uint32_t>(segment.window) << kAgentWindowShift;
+    }
+  };
+  auto drainLocal = [&] {
+    uint8_t buffer[65536];
+    while (true) {
+      const ssize_t length = ::recv(sshd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (length <= 0) break;
+      ASSERT_EQ(0, std::memcmp(buffer, stream.data() + delivered, length)) << "byte " << delivered;
+      delivered += static_cast<std::size_t>(length);
+    }
+  };
+
+  // Phase 1: the local socket is never read; the agent must close its window.
+  for (int round = 0; round < 2000 && !(sawZeroWindow && acked == sent); ++round) {
+    sendWithinWindow();
+    readAcks();
+    if (window < kMss) sawZeroWindow = true;
+  }
+  ASSERT_TRUE(sawZeroWindow) << "the window never closed: the forwarder buffers without bound";
+  const std::size_t inLocalSocket = [&] {
+    std::size_t before = delivered;
+    drainLocal();
+    return delivered - before;
+  }();
+  largestHeld = acked - inLocalSocket;
+  EXPECT_LE(largestHeld, 1024u * 1024u + kMss) << "held inside the forwarder beyond lwIP's 1 MiB window";
+  EXPECT_GE(acked, 1024u * 1024u) << "the full 1 MiB window should have been offered";
+
+  // Phase 2: reading the local socket reopens the window and everything arrives intact.
+  for (int round = 0; round < 20000 && delivered < stream.size(); ++round) {
+    sendWithinWindow();
+    readAcks();
+    drainLocal();
+  }
+  EXPECT_EQ(delivered, stream.size());
+  ::close(sshd);
+}
+
+TEST(ForwarderConfigTest, InvalidAddressIsRejectedNamingTheConfigField) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  FakeBroker broker;
+  auto created = Forwarder::create(&loop, NetstackConfig{"10.99.0.300/24", "", kDefaultMtu}, pair[1], broker);
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.error().find("10.99.0.300/24"), std::string::npos);
+  EXPECT_NE(created.error().find("`address`"), std::string::npos);
+  auto badIpv6 = Forwarder::create(&loop, NetstackConfig{"10.99.0.2/24", "fd00::zz/64", kDefaultMtu}, ::dup(pair[0]), broker);
+  ASSERT_FALSE(badIpv6.ok());
+  EXPECT_NE(badIpv6.error().find("fd00::zz/64"), std::string::npos);
+  ::close(pair[0]);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+void createTwoForwarders() {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int first[2];
+  int second[2];
+  ::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, first);
+  ::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, second);
+  FakeBroker broker;
+  auto one = Forwarder::create(&loop, NetstackConfig{"10.99.0.2/24", "", kDefaultMtu}, first[1], broker);
+  auto two = Forwarder::create(&loop, NetstackConfig{"10.99.0.3/24", "", kDefaultMtu}, second[1], broker);
+}
+
+TEST(NetstackSingletonDeathTest, SecondLiveNetstackAbortsWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(createTwoForwarders(), "lwIP is a process-wide singleton");
+}
+
+}  // namespace
+}  // namespace nefia::forwarder

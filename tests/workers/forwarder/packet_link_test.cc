@@ -1,0 +1,144 @@
+// Unit tests for PacketLink over a real SOCK_SEQPACKET socketpair: batching keeps packet boundaries and
+// order, the outbound queue is bounded, a closed peer is noticed, and replaceFd resumes on a new socket.
+#include "workers/forwarder/packet_link.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "workers/forwarder/constants.h"
+
+namespace nefia::forwarder {
+namespace {
+
+std::pair<int, int> seqpacketPair() {
+  int pair[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  return {pair[0], pair[1]};
+}
+
+class PacketLinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    uv_loop_init(&loop_);
+    auto [peer, ours] = seqpacketPair();
+    peer_ = peer;
+    link_ = std::make_unique<PacketLink>(&loop_, ours, kDefaultMtu);
+    link_->start([this](std::span<const uint8_t> packet) { received_.emplace_back(packet.begin(), packet.end()); });
+  }
+  void TearDown() override {
+    bool closed = false;
+    link_->close([&] { closed = true; });
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_TRUE(closed);
+    link_.reset();
+    if (peer_ >= 0) ::close(peer_);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+  void spin(int rounds = 5) {
+    for (int i = 0; i < rounds; ++i) uv_run(&loop_, UV_RUN_NOWAIT);
+  }
+  bool sendPacket(const std::vector<uint8_t>& packet) {
+    const iovec piece{const_cast<uint8_t*>(packet.data()), packet.size()};
+    return link_->send(std::span<const iovec>(&piece, 1));
+  }
+
+  uv_loop_t loop_{};
+  int peer_ = -1;
+  std::unique_ptr<PacketLink> link_;
+  std::vector<std::vector<uint8_t>> received_;
+};
+
+TEST_F(PacketLinkTest, DeliversEveryPacketWholeAndInOrder) {
+  for (int i = 0; i < 300; ++i) {
+    std::vector<uint8_t> packet(20 + i, static_cast<uint8_t>(i));
+    ASSERT_EQ(::send(peer_, packet.data(), packet.size(), 0), static_cast<ssize_t>(packet.size()));
+    // The socket buffer holds about a hundred small packets; let the link read in between.
+    if (i % 50 == 49) spin(2);
+  }
+  spin(20);
+  ASSERT_EQ(received_.size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(received_[i].size(), 20u + i);
+    EXPECT_EQ(received_[i][0], static_cast<uint8_t>(i));
+  }
+  EXPECT_EQ(link_->stats().packetsIn, 300u);
+}
+
+TEST_F(PacketLinkTest, OversizedInboundPacketIsDroppedNotTruncated) {
+  std::vector<uint8_t> huge(kDefaultMtu + 100, 1);
+  std::vector<uint8_t> normal(100, 2);
+  ::send(peer_, huge.data(), huge.size(), 0);
+  ::send(peer_, normal.data(), normal.size(), 0);
+  spin();
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0], normal);
+  EXPECT_EQ(link_->stats().droppedInbound, 1u);
+}
+
+TEST_F(PacketLinkTest, QueuedPacketsLeaveAtTheEndOfTheLoopIterationAssembledFromPieces) {
+  std::vector<uint8_t> header{1, 2, 3}, body{4, 5, 6, 7};
+  const iovec pieces[2] = {{header.data(), header.size()}, {body.data(), body.size()}};
+  ASSERT_TRUE(link_->send(std::span<const iovec>(pieces, 2)));
+  spin(1);
+  uint8_t buffer[64];
+  const ssize_t length = ::recv(peer_, buffer, sizeof buffer, MSG_DONTWAIT);
+  ASSERT_EQ(length, 7);
+  EXPECT_EQ(std::vector<uint8_t>(buffer, buffer + 7), (std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST_F(PacketLinkTest, OutboundQueueIsBoundedWhenThePeerStopsReading) {
+  int tiny = 4096;
+  ::setsockopt(peer_, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);
+  std::size_t accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (sendPacket(std::vector<uint8_t>(1000, 9))) ++accepted;
+  }
+  spin();
+  EXPECT_GT(link_->stats().droppedOutbound, 0u) << "a peer that never reads must not make us buffer without bound";
+  EXPECT_LE(accepted - link_->stats().packetsOut, kMaxQueuedOutboundPackets);
+  // Reading on the peer lets the queue drain.
+  std::size_t drained = 0;
+  uint8_t buffer[2048];
+  for (int round = 0; round < 200; ++round) {
+    while (::recv(peer_, buffer, sizeof buffer, MSG_DONTWAIT) > 0) ++drained;
+    spin(1);
+  }
+  EXPECT_EQ(drained, link_->stats().packetsOut);
+  EXPECT_EQ(link_->stats().packetsOut + link_->stats().droppedOutbound, 5000u);
+}
+
+TEST_F(PacketLinkTest, PeerCloseMarksTheLinkDownAndReplaceFdResumes) {
+  ::close(peer_);
+  peer_ = -1;
+  spin();
+  EXPECT_FALSE(link_->linkUp());
+  EXPECT_FALSE(sendPacket(std::vector<uint8_t>(40, 1)));
+
+  auto [peer, ours] = seqpacketPair();
+  peer_ = peer;
+  link_->replaceFd(ours);
+  EXPECT_TRUE(link_->linkUp());
+  std::vector<uint8_t> packet(60, 3);
+  ::send(peer_, packet.data(), packet.size(), 0);
+  ASSERT_TRUE(sendPacket(std::vector<uint8_t>(50, 4)));
+  spin();
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0], packet);
+  uint8_t buffer[128];
+  EXPECT_EQ(::recv(peer_, buffer, sizeof buffer, MSG_DONTWAIT), 50);
+}
+
+TEST_F(PacketLinkTest, ReplaceFdClosesTheOldSocket) {
+  auto [peer, ours] = seqpacketPair();
+  const int oldPeer = peer_;
+  peer_ = peer;
+  link_->replaceFd(ours);
+  uint8_t buffer[16];
+  EXPECT_EQ(::recv(oldPeer, buffer, sizeof buffer, MSG_DONTWAIT), 0) << "the old end must be closed (EOF)";
+  ::close(oldPeer);
+}
+
+}  // namespace
+}  // namespace nefia::forwarder
