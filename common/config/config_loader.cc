@@ -2,8 +2,10 @@
 // lives in config_validation.cc. Every yaml-cpp exception is caught here and becomes a problem with a line.
 #include "common/config/config_loader.h"
 
-#include <algorithm>
 #include <exception>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "common/atomic_file.h"
 #include "common/config/config_validation.h"
@@ -13,6 +15,34 @@ namespace nefia {
 namespace {
 
 using Field = YamlFieldReader::Field;
+
+// Records the line where each document starts; the node tree itself comes from YAML::Load.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { lines.push_back(mark.line + 1); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::vector<int> lines;
+};
+
+// Line of a second YAML document, if any. Documents are counted with a bound because yaml-cpp 0.7's
+// LoadAll() loops forever on some malformed streams such as ",x" (jbeder/yaml-cpp#1040, fixed upstream
+// by #1319 after the 0.8.0 release that Debian ships later).
+int secondDocumentLine(const std::string& text) {
+  std::istringstream input(text);
+  YAML::Parser parser(input);
+  DocumentStarts starts;
+  for (int documents = 0; documents < 2 && parser.HandleNextDocument(starts); ++documents) {
+  }
+  return starts.lines.size() > 1 ? starts.lines[1] : 0;
+}
 
 void readPeer(YamlFieldReader& reader, const YAML::Node& node, const std::string& path, PeerEntry& peer) {
   bool keepaliveSet = false;
@@ -191,16 +221,16 @@ ParsedConfig parseAgentConfig(std::string_view yamlText, const std::string& file
   ConfigProblems problems(parsed.sources);
   YamlFieldReader reader(parsed.sources, problems, parsed.unknownFields);
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yamlText));
-    if (documents.empty() || documents.front().IsNull()) {
+    const std::string text(yamlText);
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) {
       problems.add("", "the config is empty; it needs at least private_key, address and peers");
-    } else if (documents.size() > 1) {
-      problems.addAtLine("", lineOf(documents[1]), "the file holds more than one YAML document; keep only one");
-    } else if (!documents.front().IsMap()) {
-      problems.addAtLine("", lineOf(documents.front()),
-                         "the config must be a mapping of fields such as \"private_key: ...\"");
+    } else if (!root.IsMap()) {
+      problems.addAtLine("", lineOf(root), "the config must be a mapping of fields such as \"private_key: ...\"");
+    } else if (const int secondLine = secondDocumentLine(text); secondLine > 0) {
+      problems.addAtLine("", secondLine, "the file holds more than one YAML document; keep only one");
     } else {
-      readRoot(reader, documents.front(), parsed.config, options);
+      readRoot(reader, root, parsed.config, options);
       validateAgentConfig(parsed.config, problems);
     }
   } catch (const YAML::ParserException& error) {

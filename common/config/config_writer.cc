@@ -72,7 +72,7 @@ void setDuration(YAML::Node& map, const char* key, Duration value, Duration defa
   } else if (value == defaultValue) {
     return;
   }
-  map[key] = formatGoDuration(value);
+  map[key] = formatShortGoDuration(value);
 }
 
 void setPort(YAML::Node& map, const char* key, uint16_t value, uint16_t defaultValue) {

@@ -184,4 +184,16 @@ std::string formatGoDuration(Duration duration) {
   return std::string(reversed.rbegin(), reversed.rend());
 }
 
+std::string formatShortGoDuration(Duration duration) {
+  std::string text = formatGoDuration(duration);
+  auto dropSuffix = [&text](std::string_view whole, std::size_t keep) {
+    if (text.size() > whole.size() && text.compare(text.size() - whole.size(), whole.size(), whole) == 0) {
+      text.resize(text.size() - whole.size() + keep);
+    }
+  };
+  dropSuffix("m0s", 1);
+  dropSuffix("h0m", 1);
+  return text;
+}
+
 }  // namespace nefia

@@ -19,4 +19,7 @@ Result<Duration> parseGoDuration(std::string_view text);
 // Go's canonical form: "1h30m0s", "300ms", "1.5µs", "0s".
 std::string formatGoDuration(Duration duration);
 
+// The same without zero trailing units, as people write it in agent.yaml: "1h30m", "5m", "1h", "0s".
+std::string formatShortGoDuration(Duration duration);
+
 }  // namespace nefia

@@ -21,6 +21,44 @@ const char* kindOf(const YAML::Node& node) {
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
+// Well-formed UTF-8 without control characters (C0, DEL, C1). Values end up in logs, the health report
+// and command lines; a newline or an invalid byte there would forge lines or change on rewrite.
+bool isPrintableUtf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    uint32_t codePoint = 0;
+    std::size_t length = 0;
+    if (lead < 0x80) {
+      codePoint = lead;
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      codePoint = lead & 0x1F;
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      codePoint = lead & 0x0F;
+      length = 3;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      codePoint = lead & 0x07;
+      length = 4;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      codePoint = (codePoint << 6) | (next & 0x3F);
+    }
+    const bool overlong = (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000);
+    const bool surrogate = codePoint >= 0xD800 && codePoint <= 0xDFFF;
+    const bool control = codePoint < 0x20 || (codePoint >= 0x7F && codePoint <= 0x9F);
+    if (overlong || surrogate || codePoint > 0x10FFFF || control) return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 int lineOf(const YAML::Node& node) {
@@ -81,6 +119,10 @@ bool YamlFieldReader::scalarText(const YAML::Node& node, const std::string& path
     return false;
   }
   if (node.Scalar().empty()) return false;
+  if (!isPrintableUtf8(node.Scalar())) {
+    problems_.add(path, "contains control characters or invalid UTF-8; use plain text");
+    return false;
+  }
   out = node.Scalar();
   return true;
 }
@@ -93,9 +135,10 @@ void YamlFieldReader::readString(const YAML::Node& node, const std::string& path
 void YamlFieldReader::readBool(const YAML::Node& node, const std::string& path, bool& out) {
   std::string text;
   if (!scalarText(node, path, "true or false", text)) return;
-  if (text == "true") {
+  // YAML 1.2 core schema booleans; YAML 1.1's yes/no/on/off are refused as ambiguous.
+  if (text == "true" || text == "True" || text == "TRUE") {
     out = true;
-  } else if (text == "false") {
+  } else if (text == "false" || text == "False" || text == "FALSE") {
     out = false;
   } else {
     problems_.add(path, "must be true or false, not " + quoted(text));

@@ -87,7 +87,7 @@ TEST(ConfigLoaderTest, UnknownFieldsAreListedNotErrors) {
 TEST(ConfigLoaderTest, WrongTypesAreErrorsWithPathAndLine) {
   const ParsedConfig parsed = parse(minimalConfig() +
                                     "dns: 10.99.0.1\n"              // 8
-                                    "derp_auto_select: maybe\n"     // 9
+                                    "derp_auto_select: yes\n"       // 9
                                     "beacons:\n"                    // 10
                                     "  disk_usage:\n"               // 11
                                     "    warning_percent: high\n"   // 12
@@ -100,13 +100,29 @@ TEST(ConfigLoaderTest, WrongTypesAreErrorsWithPathAndLine) {
                                     "    stun_port: abc\n");        // 19
   EXPECT_EQ(parsed.errors, (Errors{
                                "dns: must be a list, not a single value (agent.yaml:8)",
-                               "derp_auto_select: must be true or false, not \"maybe\" (agent.yaml:9)",
+                               "derp_auto_select: must be true or false, not \"yes\" (agent.yaml:9)",
                                "beacons.disk_usage.warning_percent: must be a whole number, not \"high\" (agent.yaml:12)",
                                "beacons.disk_usage.paths: must be a list, not a mapping (agent.yaml:13)",
                                "beacons.scripts: must be a list, not a single value (agent.yaml:14)",
                                "host_id: must be a single value, not a list (agent.yaml:15)",
                                "derp_servers[0].stun_port: \"abc\" is not a port number (0-65535) (agent.yaml:19)",
                            }));
+}
+
+TEST(ConfigLoaderTest, BooleansFollowTheYaml12CoreSchema) {
+  EXPECT_FALSE(parse(minimalConfig() + "derp_auto_select: False\n").config.derpAutoSelect);
+  EXPECT_TRUE(parse(minimalConfig() + "beacons:\n  disk_usage:\n    enabled: TRUE\n    paths: [/]\n")
+                  .config.beacons.diskUsage.enabled);
+}
+
+TEST(ConfigLoaderTest, ControlCharactersAndInvalidUtf8AreRefused) {
+  const ParsedConfig parsed = parse(minimalConfig() +
+                                    "host_id: \"host\\nINFO forged log line\"\n"  // 8
+                                    "agent_token: \"tok\xfd\"\n"                   // 9
+                                    "cloud_api_base: https://api.example.com/\xc3\xa9\n");  // 10
+  EXPECT_EQ(parsed.errors,
+            (Errors{"host_id: contains control characters or invalid UTF-8; use plain text (agent.yaml:8)",
+                    "agent_token: contains control characters or invalid UTF-8; use plain text (agent.yaml:9)"}));
 }
 
 TEST(ConfigLoaderTest, SyntaxErrorHasItsLine) {
@@ -124,7 +140,14 @@ TEST(ConfigLoaderTest, EmptyScalarAndMultiDocumentFilesAreRefused) {
   EXPECT_EQ(parse("\n- a\n- b\n").errors,
             (Errors{"the config must be a mapping of fields such as \"private_key: ...\" (agent.yaml:2)"}));
   EXPECT_EQ(parse(minimalConfig() + "---\nlisten_port: 1\n").errors,
-            (Errors{"the file holds more than one YAML document; keep only one (agent.yaml:9)"}));
+            (Errors{"the file holds more than one YAML document; keep only one (agent.yaml:8)"}));
+}
+
+TEST(ConfigLoaderTest, StreamsThatHangYamlCppLoadAllAreRefusedPromptly) {
+  EXPECT_EQ(parse(",x").errors,
+            (Errors{"the config is empty; it needs at least private_key, address and peers (agent.yaml)"}));
+  EXPECT_EQ(parse(minimalConfig() + "---\n,\n").errors,
+            (Errors{"the file holds more than one YAML document; keep only one (agent.yaml:8)"}));
 }
 
 TEST(ConfigLoaderTest, DuplicateAndNonScalarKeysAreErrors) {

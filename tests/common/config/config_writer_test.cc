@@ -104,9 +104,12 @@ TEST_F(ConfigWriterTest, NewFileFromEnrollmentRoundTripsEveryField) {
   config.listenPort = 0;
   config.derpAutoSelect = false;
   config.peers[0].persistentKeepalive = Duration::zero();
+  config.derpProbeInterval = 90min;
   ASSERT_TRUE(writeAgentConfig(path_, config).ok());
   EXPECT_EQ(mode(), 0600u);
   EXPECT_EQ(load(), config);
+  EXPECT_NE(contents().find("derp_probe_interval: 1h30m\n"), std::string::npos) << contents();
+  EXPECT_NE(contents().find("persistent_keepalive: 0s\n"), std::string::npos) << contents();
   EXPECT_EQ(contents().rfind("private_key: keyring:nefia-wireguard-key\n", 0), 0u) << contents();
 }
 

@@ -82,13 +82,26 @@ TEST(GoDurationTest, FormatsLikeGo) {
   EXPECT_EQ(formatGoDuration(nanoseconds(INT64_MIN)), "-2562047h47m16.854775808s");
 }
 
+TEST(GoDurationTest, ShortFormDropsZeroTrailingUnits) {
+  EXPECT_EQ(formatShortGoDuration(minutes(5)), "5m");
+  EXPECT_EQ(formatShortGoDuration(hours(1)), "1h");
+  EXPECT_EQ(formatShortGoDuration(minutes(90)), "1h30m");
+  EXPECT_EQ(formatShortGoDuration(hours(1) + seconds(1)), "1h0m1s");
+  EXPECT_EQ(formatShortGoDuration(seconds(30)), "30s");
+  EXPECT_EQ(formatShortGoDuration(-minutes(2)), "-2m");
+  EXPECT_EQ(formatShortGoDuration(Duration::zero()), "0s");
+  EXPECT_EQ(formatShortGoDuration(milliseconds(300)), "300ms");
+}
+
 TEST(GoDurationTest, FormattedTextParsesBack) {
   const Duration values[] = {Duration::zero(), nanoseconds(1), milliseconds(1500), minutes(90), hours(1000),
                              nanoseconds(INT64_MAX), -milliseconds(7)};
   for (const Duration value : values) {
-    auto parsed = parseGoDuration(formatGoDuration(value));
-    ASSERT_TRUE(parsed.ok()) << formatGoDuration(value);
-    EXPECT_EQ(parsed.value(), value);
+    for (const std::string& text : {formatGoDuration(value), formatShortGoDuration(value)}) {
+      auto parsed = parseGoDuration(text);
+      ASSERT_TRUE(parsed.ok()) << text;
+      EXPECT_EQ(parsed.value(), value) << text;
+    }
   }
 }
 
