@@ -9,6 +9,7 @@
 #include "workers/tunnel/messages.h"
 #include "workers/tunnel/replay_window.h"
 #include "workers/tunnel/tai64n.h"
+#include "workers/tunnel/timers.h"
 
 namespace nefia::wg {
 namespace {
@@ -140,6 +141,38 @@ TEST(CookieTest, Mac2IsValidOnlyWithTheCookieForTheSameSourceAndExpires) {
 
   CookieChecker otherResponder(publicKeyFor(generatePrivateKey()));
   EXPECT_FALSE(otherResponder.checkMac1(message));
+}
+
+TEST(PeerTimersTest, MessageCountLimitsTriggerRekeyAndRejection) {
+  const auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  Keypair keypair;
+  keypair.created = now;
+  keypair.isInitiator = false;
+  keypair.sendCounter = kRekeyAfterMessages;
+  EXPECT_FALSE(PeerTimers::shouldRekeyAfterSending(keypair, now));
+  keypair.sendCounter = kRekeyAfterMessages + 1;  // 2^60 messages: even the responder asks for a new handshake
+  EXPECT_TRUE(PeerTimers::shouldRekeyAfterSending(keypair, now));
+  EXPECT_TRUE(PeerTimers::canSendWith(keypair, now));
+  keypair.sendCounter = kRejectAfterMessages;
+  EXPECT_FALSE(PeerTimers::canSendWith(keypair, now));
+  keypair.sendCounter = 0;
+  EXPECT_FALSE(PeerTimers::shouldRekeyAfterSending(keypair, now + kRekeyAfterTime));  // time rekey: initiator only
+  keypair.isInitiator = true;
+  EXPECT_TRUE(PeerTimers::shouldRekeyAfterSending(keypair, now + kRekeyAfterTime));
+  EXPECT_FALSE(PeerTimers::canReceiveWith(keypair, now + kRejectAfterTime));
+}
+
+TEST(PeerTimersTest, InitiationsAreRateLimitedToOnePerRekeyTimeout) {
+  const auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  PeerTimers timers;
+  EXPECT_TRUE(timers.mayInitiateHandshake(now));
+  timers.onHandshakeInitiated(now);
+  EXPECT_FALSE(timers.mayInitiateHandshake(now + kRekeyTimeout - 1ms));
+  EXPECT_TRUE(timers.mayInitiateHandshake(now + kRekeyTimeout));
+  const auto retransmit = timers.deadline(TimerKind::kRetransmitHandshake);
+  ASSERT_TRUE(retransmit.has_value());
+  EXPECT_GE(*retransmit, now + kRekeyTimeout);
+  EXPECT_LT(*retransmit, now + kRekeyTimeout + kRekeyTimeoutJitterMax);
 }
 
 }  // namespace

@@ -183,6 +183,36 @@ TEST(DeviceSessionTest, InnerSourceOutsideAllowedIpsIsDroppedAndCounted) {
   EXPECT_EQ(pair.agent->counters().allowedIpMismatch, 1u);
 }
 
+TEST(DeviceSessionTest, PacketsGoToThePeerWhoseVpnAddressMatchesTheDestination) {
+  DevicePair pair;
+  testing_util::FakeTun secondTun;
+  testing_util::FakeBind secondBind{pair.network, endpoint("192.0.2.3:51820")};
+  const Key32 secondKey = generatePrivateKey();
+  Device second(secondKey, pair.clock, secondBind, secondTun);
+  pair.network.attach(&secondBind, &second);
+  ASSERT_TRUE(second.upsertPeer(pair.operatorSideConfig()).ok());
+  PeerConfig toSecond = pair.agentSideConfig(0s);
+  toSecond.publicKey = publicKeyFor(secondKey);
+  toSecond.endpoint = endpoint("192.0.2.3:51820");
+  toSecond.allowedIps = {testing_util::prefix("10.99.0.3/32")};
+  ASSERT_TRUE(pair.agent->upsertPeer(toSecond).ok());
+
+  pair.agent->sendPacket(ipv4Packet("10.99.0.2", "10.99.0.1", 10, 1));
+  pair.agent->sendPacket(ipv4Packet("10.99.0.2", "10.99.0.3", 10, 3));
+  pair.network.deliverAll();
+  ASSERT_EQ(pair.operatorTun.packets.size(), 1u);
+  EXPECT_EQ(pair.operatorTun.packets[0].back(), 1);
+  ASSERT_EQ(secondTun.packets.size(), 1u);
+  EXPECT_EQ(secondTun.packets[0].back(), 3);
+  EXPECT_EQ(pair.agent->peerStatus().size(), 2u);
+
+  // The second operator cannot speak for the first one's VPN address.
+  second.sendPacket(ipv4Packet("10.99.0.1", "10.99.0.2", 10));
+  pair.network.deliverAll();
+  EXPECT_TRUE(pair.agentTun.packets.empty());
+  EXPECT_EQ(pair.agent->counters().allowedIpMismatch, 1u);
+}
+
 TEST(DeviceSessionTest, StunDatagramIsClassifiedNotProcessed) {
   DevicePair pair;
   std::vector<uint8_t> stun(20, 0);
