@@ -76,10 +76,8 @@ Result<InboundMessage> checkInbound(Role sender, WorkerState state, const RawFra
                               describeStates(spec->acceptedIn) + ")");
   }
   if (frame.fds.size() < spec->minFds || frame.fds.size() > spec->maxFds) {
-    std::string rule = "must carry at most " + fdCount(spec->maxFds);
-    if (spec->maxFds == 0) rule = "must not carry any";
-    if (spec->minFds == spec->maxFds && spec->maxFds > 0) rule = "must carry exactly " + fdCount(spec->maxFds);
-    return reject(sender, name + " with " + fdCount(frame.fds.size()) + " attached, which " + name + " " + rule);
+    return reject(sender, name + " with " + fdCount(frame.fds.size()) + " attached, which " + name + " " +
+                              describeFdRule(*spec));
   }
 
   Result<nlohmann::json> object = parseJsonObject(view->payload);

@@ -79,6 +79,15 @@ std::string describeRoles(RoleMask roles) {
   return joinWithOr(names);
 }
 
+std::string describeFdRule(const MessageSpec& spec) {
+  const auto fds = [](unsigned count) {
+    return std::to_string(count) + (count == 1 ? " file descriptor" : " file descriptors");
+  };
+  if (spec.maxFds == 0) return "must not carry any";
+  if (spec.minFds == spec.maxFds) return "must carry exactly " + fds(spec.maxFds);
+  return "must carry at most " + fds(spec.maxFds);
+}
+
 std::string describeStates(StateMask states) {
   std::vector<std::string> names;
   for (WorkerState state : kAllStates) {

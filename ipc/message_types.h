@@ -93,6 +93,8 @@ std::string_view toString(MessageType type);
 
 // "the forwarder", "the tunnel or the forwarder", "any worker": for error texts.
 std::string describeRoles(RoleMask roles);
+// "must not carry any", "must carry exactly 1 file descriptor", "must carry at most 1 file descriptor".
+std::string describeFdRule(const MessageSpec& spec);
 // "starting", "ready or stopping": for error texts.
 std::string describeStates(StateMask states);
 

@@ -18,14 +18,14 @@ Result<Message> checkFromSupervisor(Role self, RawFrame&& frame) {
   if (spec == nullptr) return rejectFromSupervisor("unknown message type " + std::to_string(view->type));
   const std::string name(spec->name);
   if (spec->direction != Direction::kToWorker) {
-    return rejectFromSupervisor(name + ", which only " + describeRoles(spec->senders) + " may send");
+    return rejectFromSupervisor(name + ", which only workers send");
   }
   if ((spec->receivers & roleBit(self)) == 0) {
     return rejectFromSupervisor(name + ", which only " + describeRoles(spec->receivers) + " receives");
   }
   if (frame.fds.size() < spec->minFds || frame.fds.size() > spec->maxFds) {
-    return rejectFromSupervisor(name + " with " + std::to_string(frame.fds.size()) + " fds attached (expected " +
-                                std::to_string(spec->minFds) + " to " + std::to_string(spec->maxFds) + ")");
+    return rejectFromSupervisor(name + " with " + std::to_string(frame.fds.size()) + " fds attached, which " + name +
+                                " " + describeFdRule(*spec));
   }
   Result<nlohmann::json> object = parseJsonObject(view->payload);
   if (!object.ok()) return rejectFromSupervisor(name + " with " + object.error());

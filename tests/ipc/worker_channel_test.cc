@@ -30,9 +30,9 @@ TEST(CheckFromSupervisorTest, RejectsWhatThisRoleDoesNotReceive) {
                 .error(),
             "supervisor sent connect_result, which only the forwarder receives");
   EXPECT_EQ(checkFromSupervisor(Role::kTunnel, rawFrame(MessageType::kLog, nlohmann::json::object())).error(),
-            "supervisor sent log, which only any worker may send");
+            "supervisor sent log, which only workers send");
   EXPECT_EQ(checkFromSupervisor(Role::kTunnel, rawFrame(MessageType::kHandOverFd, toJson(HandOverFdPayload{}))).error(),
-            "supervisor sent hand_over_fd with 0 fds attached (expected 1 to 1)");
+            "supervisor sent hand_over_fd with 0 fds attached, which hand_over_fd must carry exactly 1 file descriptor");
 }
 
 TEST(CheckFromSupervisorTest, MovesTheFdOutOfTheFrame) {
