@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "workers/tunnel/cookie.h"
 #include "workers/tunnel/device.h"
 
 namespace nefia::wg::fuzzing {
@@ -59,6 +60,12 @@ void fuzzMessage(const uint8_t* data, std::size_t size, Parse parse) {
   }
   std::vector<uint8_t> copy(data, data + size);
   fuzzDevice().receiveDatagram(*UdpEndpoint::parse("192.0.2.9:4000"), copy);
+  // Random bytes never carry a valid mac1; give handshake messages one so the Noise code behind it is reached too.
+  if (size == Size && (Size == kMessageInitiationSize || Size == kMessageResponseSize)) {
+    std::vector<uint8_t> macced(data, data + size);
+    CookieGenerator(fuzzDevice().publicKey()).addMacs(macced, std::chrono::steady_clock::time_point(std::chrono::hours(1)));
+    fuzzDevice().receiveDatagram(*UdpEndpoint::parse("192.0.2.9:4000"), macced);
+  }
 }
 
 }  // namespace nefia::wg::fuzzing
