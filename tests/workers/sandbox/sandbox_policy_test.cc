@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "workers/sandbox/landlock_abi.h"
 #include "workers/sandbox/sandbox.h"
@@ -162,6 +164,17 @@ TEST(ApplySandboxTest, UpdaterWithoutStagingDirIsRefusedBeforeAnythingChanges) {
   Result<SandboxReport> report = applySandbox(Role::kUpdater, SandboxOptions{{0, 1, 2}, "", "", false});
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.error().find("staging directory"), std::string::npos) << report.error();
+}
+
+TEST(ApplySandboxTest, RefusesOnceAThreadIsRunningBeforeAnythingChanges) {
+  std::promise<void> release;
+  std::thread other([future = release.get_future()]() mutable { future.wait(); });
+  Result<SandboxReport> report = applySandbox(Role::kTunnel, SandboxOptions{{0, 1, 2}, "", "", false});
+  release.set_value();
+  other.join();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().find("before any thread is started"), std::string::npos) << report.error();
+  EXPECT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);  // nothing was applied to the test process
 }
 
 }  // namespace
