@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "common/atomic_file.h"
-#include "common/health/go_duration.h"
-#include "common/health/rfc3339.h"
+#include "common/config/go_duration.h"
+#include "common/config/rfc3339.h"
 
 namespace nefia {
 namespace {
@@ -20,10 +20,16 @@ constexpr const char* kDefaultConfigRelativeToHome = "/.nefia/agent.yaml";
 
 std::string orDash(const std::string& text) { return text.empty() ? "-" : text; }
 
+std::optional<std::chrono::system_clock::time_point> parseTime(const std::string& text) {
+  Result<WallTime> parsed = parseRfc3339(text);
+  if (!parsed.ok()) return std::nullopt;
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(parsed.value());
+}
+
 // "2026-02-28T08:12:00Z (12s ago)", "never", or the raw text when it is not a timestamp.
 std::string describeTime(const std::string& rfc3339, std::chrono::system_clock::time_point now) {
   if (rfc3339.empty()) return "never";
-  const auto time = parseRfc3339(rfc3339);
+  const auto time = parseTime(rfc3339);
   if (!time) return rfc3339;
   const auto age = std::chrono::floor<std::chrono::seconds>(now - *time);
   return rfc3339 + " (" + formatGoDuration(age < std::chrono::seconds::zero() ? std::chrono::seconds::zero() : age) +
@@ -88,7 +94,7 @@ int runStatusCommand(const StatusOptions& options, std::ostream& out, std::ostre
     return kStatusExitReportUnreadable;
   }
   Result<HealthReport> report = healthReportFromJson(text.value());
-  const auto updatedAt = report.ok() ? parseRfc3339(report->updatedAt) : std::nullopt;
+  const auto updatedAt = report.ok() ? parseTime(report->updatedAt) : std::nullopt;
   if (!report.ok() || !updatedAt) {
     const std::string problem =
         report.ok() ? "updated_at: missing or not an RFC 3339 timestamp (\"" + report->updatedAt + "\")" : report.error();

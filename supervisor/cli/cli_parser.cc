@@ -80,8 +80,10 @@ void addWorker(CLI::App& app, CommandLine& line) {
   worker->group("");
   worker->add_option("name", line.worker.name)->required()->check(
       CLI::IsMember({"tunnel", "forwarder", "beacons", "updater"}));
+  worker->add_option("--staging-dir", line.worker.stagingDir);
 #ifdef NEFIA_TEST_HOOKS
   worker->add_option("--sandbox", line.worker.sandboxMode)->check(CLI::IsMember({"log"}));
+  worker->add_option("--fault", line.worker.fault)->check(CLI::IsMember({"crash_at_start", "hang", "garbage"}));
 #endif
   worker->callback([&line] { line.command = Command::kWorker; });
 }

@@ -1,6 +1,6 @@
 // Tests for formatGoDuration against outputs of Go's time.Duration.String().
 // Each expected string was produced by Go; "Uptime: 72h22m0s" in the reference depends on it.
-#include "common/health/go_duration.h"
+#include "common/config/go_duration.h"
 
 #include <limits>
 

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/health/rfc3339.h"
+#include "common/config/rfc3339.h"
 #include "tests/common/health/health_test_support.h"
 
 namespace nefia {
@@ -37,7 +37,7 @@ class StatusCommandTest : public ::testing::Test {
   std::string directory_ = makeTempDirectory();
   std::string configPath_ = directory_ + "/agent.yaml";
   std::string reportPath_ = directory_ + "/agent-health.json";
-  std::chrono::system_clock::time_point now_ = *parseRfc3339("2026-11-26T12:00:12Z");
+  std::chrono::system_clock::time_point now_ = std::chrono::time_point_cast<std::chrono::system_clock::duration>(parseRfc3339("2026-11-26T12:00:12Z").value());
   std::ostringstream out_;
   std::ostringstream err_;
 };

@@ -1,0 +1,79 @@
+// The supervisor (`nefia-agent run`): owns the config, the workers, their sockets, the health report and
+// the signals. It alone reads the config and writes files; it trusts no worker.
+#pragma once
+
+#include <uv.h>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/agent_config.h"
+#include "common/health/health_report.h"
+#include "ipc/payloads.h"
+#include "ipc/unique_fd.h"
+#include "ipc/uv_handle.h"
+#include "supervisor/core/connection_broker.h"
+#include "supervisor/core/worker_process.h"
+
+namespace nefia::supervisor {
+
+struct SupervisorOptions {
+  std::string configPath;
+  std::string executable;         // our own binary, re-executed for workers
+  bool strictPermissions = true;
+  std::vector<std::string> workerArguments;  // extra arguments for every worker (test builds: --sandbox=log)
+};
+
+class Supervisor {
+ public:
+  Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig config);
+  ~Supervisor();
+
+  // Binds the UDP socket and starts the workers; the error (e.g. port in use) means exit 1.
+  Status start();
+  // Runs until SIGTERM/SIGINT finished the graceful shutdown; returns the process exit code.
+  int run();
+
+ private:
+  enum Slot { kTunnel = 0, kForwarder = 1, kBeacons = 2, kUpdater = 3, kWorkerCount = 4 };
+
+  void startWorker(Slot slot);
+  void onWorkerReady(WorkerProcess& worker);
+  void onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& message);
+  void configureWorker(WorkerProcess& worker);
+  void relinkPacketPath();
+  void pollWorkers();
+  void reload();
+  void beginShutdown(const char* signalName);
+  void onWorkerStopped();
+  void writeHealth();
+  HealthReport buildHealthReport() const;
+  WorkerProcess* worker(Slot slot) const { return workers_[slot].get(); }
+
+  uv_loop_t* loop_;
+  SupervisorOptions options_;
+  AgentConfig config_;
+  std::chrono::steady_clock::time_point startedAt_;
+  std::string healthPath_;
+  std::string lastConfigError_;
+  ipc::UniqueFd udpSocket_;
+  std::array<std::unique_ptr<WorkerProcess>, kWorkerCount> workers_;
+  std::array<uint64_t, kWorkerCount> unansweredPolls_{};
+  ConnectionBroker broker_;
+  ipc::UvHandle<uv_timer_t> reportTimer_;
+  ipc::UvHandle<uv_signal_t> hangupSignal_;
+  ipc::UvHandle<uv_signal_t> terminateSignal_;
+  ipc::UvHandle<uv_signal_t> interruptSignal_;
+  std::vector<ipc::PeerStatus> peers_;
+  ipc::ForwarderStatus forwarder_;
+  bool sshReachable_ = false;
+  ipc::SandboxReport sandbox_;
+  uint64_t nextRequestId_ = 1;
+  bool shuttingDown_ = false;
+  int exitCode_ = 0;
+};
+
+}  // namespace nefia::supervisor
