@@ -34,7 +34,9 @@ constexpr int kStreamWriterFd = 4;  // stream socketpair (like the IPC channel)
 constexpr int kStreamReaderFd = 5;
 constexpr int kUdpFd = 6;       // UDP socket bound on 127.0.0.1 (like the tunnel's)
 constexpr int kListenerFd = 7;  // TCP listener on 127.0.0.1 (for the updater's connect)
-constexpr int kLeakedFds[] = {9, 42, 200};
+constexpr int kTcpClientFd = 8;    // a connected TCP pair, like the fds the supervisor's broker hands
+constexpr int kTcpAcceptedFd = 9;  // the forwarder
+constexpr int kLeakedFds[] = {11, 42, 200};
 
 constexpr int kExitDone = 0;
 constexpr int kExitUsage = 2;
@@ -74,6 +76,15 @@ void setUpFds() {
   const int listener = boundLoopbackSocket(SOCK_STREAM);
   if (listen(listener, 4) != 0) fatal("listen");
   placeAt(listener, kListenerFd);
+  sockaddr_in address{};
+  socklen_t length = sizeof(address);
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  if (client < 0 || getsockname(kListenerFd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      connect(client, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    fatal("connecting to the loopback listener");
+  }
+  placeAt(client, kTcpClientFd);
+  placeAt(accept(kListenerFd, nullptr, nullptr), kTcpAcceptedFd);
   for (int fd : kLeakedFds) {
     if (dup2(kStatusFd, fd) != fd) fatal("leaking fd " + std::to_string(fd));
   }
@@ -237,15 +248,18 @@ struct LoopProbe {
   uv_loop_t loop;
   uv_timer_t timer;
   uv_pipe_t writer, reader;
+  uv_tcp_t tcpClient, tcpAccepted;
   uv_poll_t udp;
   uv_async_t async;
   uv_signal_t signal;
   uv_work_t work;
   uv_write_t writeRequest;
+  uv_write_t tcpWriteRequest;
   char buffer[65536];
   int timerTicks = 0;
-  bool streamRead = false, datagramRead = false, workDone = false, asyncSeen = false, signalSeen = false;
-  bool allSeen() const { return streamRead && datagramRead && workDone && asyncSeen && signalSeen; }
+  bool streamRead = false, tcpRead = false, datagramRead = false, workDone = false, asyncSeen = false,
+       signalSeen = false;
+  bool allSeen() const { return streamRead && tcpRead && datagramRead && workDone && asyncSeen && signalSeen; }
 };
 
 LoopProbe* loopProbe(void* data) { return static_cast<LoopProbe*>(data); }
@@ -258,7 +272,9 @@ void allocate(uv_handle_t* handle, size_t, uv_buf_t* buffer) {
 void closeAll(LoopProbe* probe) {
   uv_handle_t* handles[] = {reinterpret_cast<uv_handle_t*>(&probe->timer), reinterpret_cast<uv_handle_t*>(&probe->writer),
                             reinterpret_cast<uv_handle_t*>(&probe->reader), reinterpret_cast<uv_handle_t*>(&probe->udp),
-                            reinterpret_cast<uv_handle_t*>(&probe->async), reinterpret_cast<uv_handle_t*>(&probe->signal)};
+                            reinterpret_cast<uv_handle_t*>(&probe->async), reinterpret_cast<uv_handle_t*>(&probe->signal),
+                            reinterpret_cast<uv_handle_t*>(&probe->tcpClient),
+                            reinterpret_cast<uv_handle_t*>(&probe->tcpAccepted)};
   for (uv_handle_t* handle : handles) {
     if (!uv_is_closing(handle)) uv_close(handle, nullptr);
   }
@@ -271,11 +287,15 @@ int runLoop() {
   uv_timer_init(&probe.loop, &probe.timer);
   uv_pipe_init(&probe.loop, &probe.writer, 0);
   uv_pipe_init(&probe.loop, &probe.reader, 0);
+  uv_tcp_init(&probe.loop, &probe.tcpClient);
+  uv_tcp_init(&probe.loop, &probe.tcpAccepted);
   uv_signal_init(&probe.loop, &probe.signal);
   uv_async_init(&probe.loop, &probe.async, [](uv_async_t* handle) { loopProbe(handle->data)->asyncSeen = true; });
   for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&probe.timer), reinterpret_cast<uv_handle_t*>(&probe.writer),
                               reinterpret_cast<uv_handle_t*>(&probe.reader), reinterpret_cast<uv_handle_t*>(&probe.udp),
-                              reinterpret_cast<uv_handle_t*>(&probe.async), reinterpret_cast<uv_handle_t*>(&probe.signal)}) {
+                              reinterpret_cast<uv_handle_t*>(&probe.async), reinterpret_cast<uv_handle_t*>(&probe.signal),
+                              reinterpret_cast<uv_handle_t*>(&probe.tcpClient),
+                              reinterpret_cast<uv_handle_t*>(&probe.tcpAccepted)}) {
     handle->data = data;
   }
   probe.work.data = data;
@@ -290,6 +310,18 @@ int runLoop() {
                 });
   uv_buf_t ping = uv_buf_init(const_cast<char*>("ping"), 4);
   uv_write(&probe.writeRequest, reinterpret_cast<uv_stream_t*>(&probe.writer), &ping, 1, nullptr);
+
+  // TCP: a connected pair handed in, like the forwarder relaying a connection the supervisor opened.
+  if (uv_tcp_open(&probe.tcpClient, kTcpClientFd) != 0 || uv_tcp_open(&probe.tcpAccepted, kTcpAcceptedFd) != 0 ||
+      uv_tcp_nodelay(&probe.tcpClient, 1) != 0) {
+    return reportErrno("uv-loop");
+  }
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&probe.tcpAccepted), allocate,
+                [](uv_stream_t* stream, ssize_t length, const uv_buf_t* buffer) {
+                  if (length == 4 && std::memcmp(buffer->base, "tcp!", 4) == 0) loopProbe(stream->data)->tcpRead = true;
+                });
+  uv_buf_t tcpData = uv_buf_init(const_cast<char*>("tcp!"), 4);
+  uv_write(&probe.tcpWriteRequest, reinterpret_cast<uv_stream_t*>(&probe.tcpClient), &tcpData, 1, nullptr);
 
   // Datagrams the way the tunnel moves them: uv_poll plus raw sendmmsg/recvmmsg on a handed-in socket.
   // (libuv's uv_udp_t would first probe mmsg support with a new socket, which the tunnel may not create.)
@@ -341,8 +373,9 @@ int runLoop() {
   uv_run(&probe.loop, UV_RUN_DEFAULT);
   const bool closed = uv_loop_close(&probe.loop) == 0;
   if (!probe.allSeen() || !closed) {
-    std::printf("uv-loop: incomplete stream=%d datagram=%d work=%d async=%d signal=%d closed=%d\n", probe.streamRead,
-                probe.datagramRead, probe.workDone, probe.asyncSeen, probe.signalSeen, closed);
+    std::printf("uv-loop: incomplete stream=%d tcp=%d datagram=%d work=%d async=%d signal=%d closed=%d\n",
+                probe.streamRead, probe.tcpRead, probe.datagramRead, probe.workDone, probe.asyncSeen, probe.signalSeen,
+                closed);
     return kExitBroken;
   }
   return done("uv-loop");
@@ -382,7 +415,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   nefia::sandbox::SandboxOptions options;
-  options.keepFds = {0, 1, 2, kStatusFd, kStreamWriterFd, kStreamReaderFd, kUdpFd, kListenerFd};
+  options.keepFds = {0, 1, 2, kStatusFd, kStreamWriterFd, kStreamReaderFd, kUdpFd, kListenerFd, kTcpClientFd,
+                     kTcpAcceptedFd};
   for (int i = 3; i < argc; ++i) {
     const std::string_view argument = argv[i];
     if (argument == "--log-only") {
