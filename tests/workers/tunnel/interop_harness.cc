@@ -1,4 +1,4 @@
-// Test-only stand-in for the tunnel worker: one UDP socket, a Device on the real clock, and an ICMP echo
+// Test-only stand-in for the tunnel worker: one UDP socket (batched I/O), a Device on the real clock, and an ICMP echo
 // responder for the agent's VPN address on the packet side; optionally pings the peer every second. Writes its
 // peer status to a file each second for the interop shell tests. Never used in production; bounded run time.
 #include <arpa/inet.h>
@@ -20,6 +20,7 @@
 #include "common/base64.h"
 #include "common/log.h"
 #include "workers/tunnel/device.h"
+#include "workers/tunnel/udp_batch.h"
 
 namespace {
 
@@ -39,17 +40,6 @@ struct Options {
   std::string pingPeer;
   std::optional<int> persistentKeepalive;
   int runSeconds = 300;
-};
-
-class UdpSender final : public DatagramSender {
- public:
-  explicit UdpSender(int fd) : fd_(fd) {}
-  void sendDatagram(const UdpEndpoint& to, std::span<const uint8_t> datagram) override {
-    ::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&to.address), to.length);
-  }
-
- private:
-  int fd_;
 };
 
 uint16_t checksum(const uint8_t* data, std::size_t size) {
@@ -193,7 +183,8 @@ int run(const Options& options) {
     return 1;
   }
   SystemClock clock;
-  UdpSender sender(fd);
+  UdpBatchSender sender(fd);
+  UdpBatchReceiver batchReceiver(fd);
   EchoResponder responder(vpnAddress);
   Device device(*privateKey, clock, sender, responder);
   PeerConfig peer;
@@ -210,20 +201,15 @@ int run(const Options& options) {
   auto nextReport = std::chrono::steady_clock::now();
   uint16_t sequence = 0;
   std::string lastStatus;
-  std::vector<uint8_t> buffer(65536);
   while (!stopRequested && std::chrono::steady_clock::now() < stopAt) {
     auto wakeAt = nextReport;
     if (const auto deadline = device.nextTimerDeadline(); deadline && *deadline < wakeAt) wakeAt = *deadline;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wakeAt - std::chrono::steady_clock::now());
     pollfd descriptor{fd, POLLIN, 0};
     ::poll(&descriptor, 1, static_cast<int>(std::max<long long>(0, wait.count()) + 1));
-    for (;;) {
-      sockaddr_storage from{};
-      socklen_t fromLength = sizeof(from);
-      const ssize_t size = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromLength);
-      if (size < 0) break;
-      device.receiveDatagram(UdpEndpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&from), fromLength),
-                             std::span<uint8_t>(buffer.data(), static_cast<std::size_t>(size)));
+    while (batchReceiver.receiveBatch([&](const UdpEndpoint& from, std::span<uint8_t> datagram) {
+      device.receiveDatagram(from, datagram);
+    }) > 0) {
       for (const auto& reply : responder.pending) device.sendPacket(reply);
       responder.pending.clear();
     }
