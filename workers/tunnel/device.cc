@@ -177,6 +177,20 @@ void Device::installSession(Peer& peer, SessionKeys& keys) {
   peer.timers.onSessionDerived(clock_.now());
 }
 
+// Operators see a peer come up (or back) once at info level; the rekey every two minutes stays at debug level.
+void Device::noteHandshakeCompleted(Peer& peer) {
+  const auto wallNow = clock_.wallNow();
+  const bool wasUp = peer.lastHandshake && wallNow - *peer.lastHandshake < kRejectAfterTime;
+  peer.lastHandshake = wallNow;
+  ++counters_.handshakesCompleted;
+  const std::string endpointText = peer.endpoint ? peer.endpoint->toString() : std::string("(none)");
+  if (wasUp) {
+    logDebug(kComponent, "peer ", keyText(peer.config.publicKey), ": session rekeyed");
+  } else {
+    logInfo(kComponent, "peer ", keyText(peer.config.publicKey), ": session established, endpoint ", endpointText);
+  }
+}
+
 bool Device::underLoad(SteadyTime now) {
   if (now - loadWindowStart_ >= std::chrono::seconds(1)) {
     loadWindowStart_ = now;

@@ -86,6 +86,7 @@ class Device {
   void releaseHandshakeIndex(Peer& peer);
   void zeroKeyMaterial(Peer& peer);
   void installSession(Peer& peer, SessionKeys& keys);
+  void noteHandshakeCompleted(Peer& peer);
   bool underLoad(SteadyTime now);
 
   // send.cc, in pipeline order.

@@ -112,8 +112,7 @@ void Device::receiveResponse(const UdpEndpoint& from, std::span<uint8_t> datagra
   if (!deriveSessionKeys(peer.handshake, keys)) return;
   installSession(peer, keys);
   peer.timers.onHandshakeComplete();
-  peer.lastHandshake = clock_.wallNow();
-  ++counters_.handshakesCompleted;
+  noteHandshakeCompleted(peer);
   sendKeepalive(peer);
 }
 
@@ -167,8 +166,7 @@ void Device::receiveTransport(const UdpEndpoint& from, std::span<uint8_t> datagr
   if (peer->keypairs.confirm(keypair, droppedIndex)) {
     freeIndex(droppedIndex);
     peer->timers.onHandshakeComplete();
-    peer->lastHandshake = clock_.wallNow();
-    ++counters_.handshakesCompleted;
+    noteHandshakeCompleted(*peer);
     sendStagedPackets(*peer);
   }
   Keypair* current = peer->keypairs.current();
