@@ -96,6 +96,10 @@ void Supervisor::startWorker(Slot slot) {
   const ipc::Role role = kRoles[slot];
   WorkerLaunch launch{options_.executable, {"worker", std::string(ipc::toString(role))}};
   launch.arguments.insert(launch.arguments.end(), options_.workerArguments.begin(), options_.workerArguments.end());
+  // Fault injection for tests (the `testing:` section exists only in NEFIA_TEST_HOOKS builds).
+  if (config_.testing.fault && ipc::toString(role) == toString(config_.testing.fault->worker)) {
+    launch.arguments.insert(launch.arguments.end(), {"--fault", toString(config_.testing.fault->mode)});
+  }
   RestartPolicySettings policy;
   policy.healthyPeriod = toMillis(config_.testing.restartHealthyPeriod);
   WorkerProcess::Callbacks callbacks;

@@ -124,7 +124,7 @@ int runWorker(const WorkerArguments& arguments) {
   options.updaterStagingDir = arguments.stagingDir;
   options.logOnly = arguments.sandboxLogOnly;
   Result<sandbox::SandboxReport> sandboxed = sandbox::applySandbox(*sandboxRole, options);
-  if (!sandboxed.ok()) dieEarly(arguments.role, "sandbox: " + sandboxed.error());
+  if (!sandboxed.ok()) dieEarly(arguments.role, sandboxed.error());
 
   uv_loop_t loop;
   uv_loop_init(&loop);
