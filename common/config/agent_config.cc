@@ -1,9 +1,11 @@
-// Small helpers that belong to the config types themselves (keyring references, fault names).
+// Small helpers that belong to the config types themselves (keyring references, fault names, secrets).
 // Must stay free of YAML and I/O so every process can link it.
 #include "common/config/agent_config.h"
 
 #include <array>
 #include <utility>
+
+#include "common/log.h"
 
 namespace nefia {
 namespace {
@@ -41,6 +43,13 @@ std::optional<Enum> valueOf(const std::array<std::pair<Enum, const char*>, N>& t
 
 bool isKeyringReference(std::string_view value) {
   return value.size() > kKeyringPrefix.size() && value.substr(0, kKeyringPrefix.size()) == kKeyringPrefix;
+}
+
+void registerConfigSecrets(const AgentConfig& config) {
+  Logger& logger = Logger::instance();
+  for (const std::string* secret : {&config.privateKey, &config.agentToken}) {
+    if (!secret->empty() && !isKeyringReference(*secret)) logger.registerSecret(*secret);
+  }
 }
 
 const char* toString(FaultWorker worker) { return nameOf(kFaultWorkers, worker); }

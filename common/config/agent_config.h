@@ -123,6 +123,10 @@ struct AgentConfig {
   bool operator==(const AgentConfig&) const = default;
 };
 
+// Tells the logger to redact the plaintext private_key and agent_token of config (keyring references
+// are not secret). Call it for every config the process loads, before anything logs.
+void registerConfigSecrets(const AgentConfig& config);
+
 // The keepalive a peer gets when its entry has no persistent_keepalive.
 inline Duration defaultKeepaliveFor(const PeerEntry& peer) {
   return peer.endpoint.empty() ? Duration::zero() : kDefaultPersistentKeepalive;

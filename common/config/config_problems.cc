@@ -20,12 +20,6 @@ std::optional<int> ConfigSourceMap::lineOf(std::string path) const {
   return std::nullopt;
 }
 
-std::string ConfigSourceMap::where(const std::string& path) const {
-  if (fileName_.empty()) return "";
-  const auto line = lineOf(path);
-  return line ? " (" + fileName_ + ":" + std::to_string(*line) + ")" : " (" + fileName_ + ")";
-}
-
 void ConfigProblems::add(const std::string& path, const std::string& problem) {
   addAtLine(path, sources_.lineOf(path).value_or(0), problem);
 }

@@ -19,8 +19,6 @@ class ConfigSourceMap {
   void record(const std::string& path, int line) { lines_[path] = line; }
   // The line of path, or of its nearest recorded parent (a missing field points at its section).
   std::optional<int> lineOf(std::string path) const;
-  // " (agent.yaml:14)", " (agent.yaml)" when no line is known, "" without a file name.
-  std::string where(const std::string& path) const;
   const std::string& fileName() const { return fileName_; }
 
  private:

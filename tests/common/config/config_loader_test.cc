@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/atomic_file.h"
+#include "common/log.h"
 #include "tests/common/config/config_test_support.h"
 
 namespace nefia {
@@ -201,6 +202,23 @@ TEST(ConfigLoaderTest, FaultNeedsKnownWorkerAndMode) {
   EXPECT_EQ(parsed.errors,
             (Errors{"testing.fault.mode: required: one of crash_at_start, hang, garbage (agent.yaml:9)",
                     "testing.fault.worker: \"kernel\" is not one of tunnel, forwarder, beacons, updater (agent.yaml:10)"}));
+}
+
+TEST(ConfigLoaderTest, PlaintextSecretsAreRedactedFromLogsOnceRegistered) {
+  const ParsedConfig parsed = parse(minimalConfig() + "agent_token: nfa_live_0123456789abcdef\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
+  Logger& logger = Logger::instance();
+  logger.clearSecrets();
+  registerConfigSecrets(parsed.config);
+  EXPECT_EQ(logger.redact("key=" + kAgentKey + " token=nfa_live_0123456789abcdef peer=" + kPeerKey),
+            "key=[redacted] token=[redacted] peer=" + kPeerKey);
+  logger.clearSecrets();
+  AgentConfig keyring = parsed.config;
+  keyring.privateKey = "keyring:nefia-wireguard-key";
+  keyring.agentToken = "keyring:agent-token";
+  registerConfigSecrets(keyring);
+  EXPECT_EQ(logger.redact("using keyring:nefia-wireguard-key"), "using keyring:nefia-wireguard-key");
+  logger.clearSecrets();
 }
 
 class ConfigFileTest : public ::testing::Test {
