@@ -2,6 +2,7 @@
 // Must never accept beyond kMaxAgentConnections and never leave a uv handle open after close().
 #include "workers/forwarder/forwarder.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -17,6 +18,9 @@ Forwarder::Forwarder(uv_loop_t* loop, ConnectionBroker& broker) : loop_(loop), b
 
 Result<std::unique_ptr<Forwarder>> Forwarder::create(uv_loop_t* loop, const NetstackConfig& config, int packetFd,
                                                      ConnectionBroker& broker, uint16_t listenPort) {
+  // libuv writes streams with write(2): a local socket reset by sshd must surface as EPIPE (and reset
+  // the operator's side), not kill the worker with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<Forwarder> forwarder(new Forwarder(loop, broker));
   forwarder->link_ = std::make_unique<PacketLink>(loop, packetFd, config.mtu);
   auto netstack = Netstack::create(loop, config, *forwarder->link_);

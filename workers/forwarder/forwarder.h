@@ -35,7 +35,8 @@ struct ForwarderStats {
 
 class Forwarder {
  public:
-  // packetFd: the forwarder's end of the tunnel packet socketpair (ownership passes here).
+  // packetFd: the forwarder's end of the tunnel packet socketpair (ownership passes here). Sets SIGPIPE
+  // to ignored for the process: a reset local socket must become an error, not a fatal signal.
   static Result<std::unique_ptr<Forwarder>> create(uv_loop_t* loop, const NetstackConfig& config, int packetFd,
                                                    ConnectionBroker& broker, uint16_t listenPort = kDefaultListenPort);
   Forwarder(const Forwarder&) = delete;

@@ -21,6 +21,7 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "workers/forwarder/packet_link.h"
+#include "workers/forwarder/segment_guard.h"
 
 // lwIP's clock (NO_SYS): milliseconds of the monotonic clock, so wall-clock jumps never fire timers.
 extern "C" u32_t sys_now(void) {
@@ -72,7 +73,7 @@ void abortAllConnections(struct tcp_pcb*& list) {
 
 }  // namespace
 
-Netstack::Netstack(uv_loop_t* loop, PacketLink& link) : loop_(loop), link_(link) {}
+Netstack::Netstack(PacketLink& link) : link_(link) {}
 
 Result<std::unique_ptr<Netstack>> Netstack::create(uv_loop_t* loop, const NetstackConfig& config, PacketLink& link) {
   if (gNetstackAlive) {
@@ -106,7 +107,7 @@ Result<std::unique_ptr<Netstack>> Netstack::create(uv_loop_t* loop, const Netsta
   }
 
   initLwipOnce();
-  std::unique_ptr<Netstack> stack(new Netstack(loop, link));
+  std::unique_ptr<Netstack> stack(new Netstack(link));
   gNetstackAlive = true;
   stack->mtu_ = config.mtu;
 
@@ -211,7 +212,7 @@ err_t Netstack::transmit(struct pbuf* packet) {
 }
 
 void Netstack::input(std::span<const uint8_t> packet) {
-  if (!interfaceAdded_ || packet.empty() || packet.size() > 0xffff) {
+  if (!interfaceAdded_ || packet.empty() || packet.size() > 0xffff || isSegmentFarOutsideWindow(packet)) {
     ++droppedInbound_;
     return;
   }

@@ -44,7 +44,7 @@ class Netstack {
   uint64_t droppedInbound() const { return droppedInbound_; }
 
  private:
-  Netstack(uv_loop_t* loop, PacketLink& link);
+  explicit Netstack(PacketLink& link);
   static err_t initInterface(struct netif* netif);
   static err_t outputIpv4(struct netif* netif, struct pbuf* packet, const ip4_addr_t* destination);
   static err_t outputIpv6(struct netif* netif, struct pbuf* packet, const ip6_addr_t* destination);
@@ -53,7 +53,6 @@ class Netstack {
   err_t transmit(struct pbuf* packet);
   void rearmTimer();
 
-  uv_loop_t* loop_;
   PacketLink& link_;
   struct netif netif_ {};
   bool interfaceAdded_ = false;

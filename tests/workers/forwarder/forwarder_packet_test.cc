@@ -1,6 +1,7 @@
 // Unit tests for the netstack and the relay with hand-made IPv4 packets over a SOCK_SEQPACKET pair (no root):
 // ICMP echo, the SYN-ACK's options (MSS clamp, window scale, SACK) and outbound checksums, no idle timers,
 // the connection limit, and receive-side backpressure (lwIP's window only reopens as the local socket reads).
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -168,6 +169,49 @@ TEST_F(ForwarderPacketTest, SynAckClampsMssAndOffersWindowScaleAndSack) {
   EXPECT_EQ(synAck->mss, std::optional<uint16_t>(1380)) << "MTU 1420 - 40";
   EXPECT_EQ(synAck->windowScale, std::optional<uint8_t>(kAgentWindowShift));
   EXPECT_TRUE(synAck->sackPermitted);
+}
+
+TEST_F(ForwarderPacketTest, Ipv6SynAckClampsMssToTheIpv6HeaderSize) {
+  in6_addr client{}, agent{};
+  inet_pton(AF_INET6, "fd00:99::1", &client);
+  inet_pton(AF_INET6, "fd00:99::2", &agent);
+  inject(testing::tcpSyn6(client.s6_addr, agent.s6_addr, 40010, 22, {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1}));
+  const auto packets = collect();
+  ASSERT_EQ(packets.size(), 1u);
+  const auto& reply = packets[0];
+  ASSERT_EQ(reply[0] >> 4, 6);
+  EXPECT_EQ(testing::tcpChecksum6(reply), 0) << "TCP checksum over the IPv6 pseudo header";
+  EXPECT_EQ(0, std::memcmp(&reply[24], client.s6_addr, 16));
+  const uint8_t* tcp = &reply[40];
+  EXPECT_EQ(tcp[13], kSyn | kAck);
+  ASSERT_EQ(tcp[20], 2) << "MSS option first";
+  EXPECT_EQ((tcp[22] << 8) | tcp[23], 1360) << "MTU 1420 - 40 (IPv6) - 20 (TCP)";
+}
+
+TEST_F(ForwarderPacketTest, SegmentHalfTheSequenceSpaceAwayIsDroppedInsteadOfCrashingLwip) {
+  const uint16_t port = 40020;
+  const uint32_t agentNext = connect(port);
+  // lwIP 2.1.3 aborts ("insane offset!") on a 1-byte segment exactly 2^31 before rcv_nxt.
+  TcpSegmentSpec poison = fromClient(port);
+  poison.sequence = 1001u + 0x80000000u;
+  poison.acknowledgement = agentNext;
+  poison.flags = kAck | 0x01;
+  inject(tcpSegment(poison));
+  spin();
+  TcpSegmentSpec data = fromClient(port);
+  data.sequence = 1001;
+  data.acknowledgement = agentNext;
+  data.flags = kAck;
+  data.data = {'o', 'k'};
+  inject(tcpSegment(data));
+  // The ACK for a single segment is delayed until lwIP's next TCP timer tick (250 ms).
+  std::vector<ParsedTcp> replies;
+  for (int round = 0; round < 60 && replies.empty(); ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    replies = collectTcp(port);
+  }
+  ASSERT_FALSE(replies.empty()) << "the connection must still answer";
+  EXPECT_EQ(replies.back().acknowledgement, 1003u);
 }
 
 TEST_F(ForwarderPacketTest, SynToAnotherPortIsReset) {

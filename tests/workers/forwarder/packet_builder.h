@@ -45,7 +45,7 @@ inline std::vector<uint8_t> icmpEchoRequest(uint32_t source, uint32_t destinatio
   const uint16_t idNet = htons(id), sequenceNet = htons(sequence);
   std::memcpy(icmp + 4, &idNet, 2);
   std::memcpy(icmp + 6, &sequenceNet, 2);
-  std::memcpy(icmp + 8, payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(icmp + 8, payload.data(), payload.size());
   const uint16_t checksum = htons(internetChecksum(icmp, 8 + payload.size()));
   std::memcpy(icmp + 2, &checksum, 2);
   writeIpv4Header(packet, 1, source, destination);
@@ -88,8 +88,8 @@ inline std::vector<uint8_t> tcpSegment(const TcpSegmentSpec& spec) {
   tcp[12] = static_cast<uint8_t>((tcpHeader / 4) << 4);
   tcp[13] = spec.flags;
   std::memcpy(tcp + 14, &window, 2);
-  std::memcpy(tcp + 20, spec.options.data(), spec.options.size());
-  std::memcpy(tcp + tcpHeader, spec.data.data(), spec.data.size());
+  if (!spec.options.empty()) std::memcpy(tcp + 20, spec.options.data(), spec.options.size());
+  if (!spec.data.empty()) std::memcpy(tcp + tcpHeader, spec.data.data(), spec.data.size());
   writeIpv4Header(packet, 6, spec.source, spec.destination);
   const uint16_t checksum = htons(tcpChecksum(packet));
   std::memcpy(tcp + 16, &checksum, 2);
@@ -135,6 +135,45 @@ inline std::optional<ParsedTcp> parseTcp(const std::vector<uint8_t>& packet) {
   }
   parsed.data.assign(packet.begin() + ipHeader + tcpHeader, packet.end());
   return parsed;
+}
+
+// An IPv6 SYN (with the given TCP options) from `source` to `destination`, both 16-byte addresses.
+inline std::vector<uint8_t> tcpSyn6(const uint8_t* source, const uint8_t* destination, uint16_t sourcePort,
+                                    uint16_t destinationPort, const std::vector<uint8_t>& options) {
+  const std::size_t tcpLength = 20 + options.size();
+  std::vector<uint8_t> packet(40 + tcpLength);
+  packet[0] = 0x60;
+  packet[4] = static_cast<uint8_t>(tcpLength >> 8);
+  packet[5] = static_cast<uint8_t>(tcpLength & 0xff);
+  packet[6] = 6;
+  packet[7] = 64;
+  std::memcpy(&packet[8], source, 16);
+  std::memcpy(&packet[24], destination, 16);
+  uint8_t* tcp = &packet[40];
+  tcp[0] = static_cast<uint8_t>(sourcePort >> 8);
+  tcp[1] = static_cast<uint8_t>(sourcePort & 0xff);
+  tcp[2] = static_cast<uint8_t>(destinationPort >> 8);
+  tcp[3] = static_cast<uint8_t>(destinationPort & 0xff);
+  tcp[7] = 1;  // sequence number 1
+  tcp[12] = static_cast<uint8_t>((tcpLength / 4) << 4);
+  tcp[13] = 0x02;
+  tcp[14] = tcp[15] = 0xff;
+  if (!options.empty()) std::memcpy(tcp + 20, options.data(), options.size());
+  uint32_t sum = 0;
+  for (int i = 8; i < 40; i += 2) sum += (uint32_t(packet[i]) << 8) | packet[i + 1];
+  sum += static_cast<uint32_t>(tcpLength) + 6;
+  const uint16_t checksum = htons(internetChecksum(tcp, tcpLength, sum));
+  std::memcpy(tcp + 16, &checksum, 2);
+  return packet;
+}
+
+// The TCP checksum of an IPv6 packet (0 when valid) and the MSS option of its TCP header, if any.
+inline uint16_t tcpChecksum6(const std::vector<uint8_t>& packet) {
+  const std::size_t tcpLength = packet.size() - 40;
+  uint32_t sum = 0;
+  for (int i = 8; i < 40; i += 2) sum += (uint32_t(packet[i]) << 8) | packet[i + 1];
+  sum += static_cast<uint32_t>(tcpLength) + 6;
+  return internetChecksum(&packet[40], tcpLength, sum);
 }
 
 }  // namespace nefia::forwarder::testing
