@@ -1,0 +1,103 @@
+# Two network namespaces joined by a veth pair (192.0.2.1 operator, 192.0.2.2 agent): wireguard-go + wg as the
+# operator's WireGuard (10.99.0.1), a real sshd on 127.0.0.1:22 in the agent namespace, and nefia-agent there.
+# Source after lib.sh. Everything it starts is registered for lib.sh's cleanup trap.
+
+SUFFIX=$$
+NS_OP=nefia-op-$SUFFIX
+NS_AG=nefia-ag-$SUFFIX
+WG_IF=nwg$SUFFIX  # unique: wireguard-go's control socket path is global, not per namespace
+OP_PORT=51821
+AGENT_PORT=51820
+
+op() { ip netns exec "$NS_OP" "$@"; }
+ag() { ip netns exec "$NS_AG" "$@"; }
+
+cleanup_topology() {
+  rm -f "/var/run/wireguard/$WG_IF.sock"
+}
+
+make_topology() {
+  ip netns add "$NS_OP"; NETNS_TO_DELETE+=("$NS_OP")
+  ip netns add "$NS_AG"; NETNS_TO_DELETE+=("$NS_AG")
+  ip link add "nvo$SUFFIX" type veth peer name "nva$SUFFIX"
+  ip link set "nvo$SUFFIX" netns "$NS_OP"
+  ip link set "nva$SUFFIX" netns "$NS_AG"
+  ip -n "$NS_OP" addr add 192.0.2.1/24 dev "nvo$SUFFIX"
+  ip -n "$NS_AG" addr add 192.0.2.2/24 dev "nva$SUFFIX"
+  for ns in "$NS_OP" "$NS_AG"; do ip -n "$ns" link set lo up; done
+  ip -n "$NS_OP" link set "nvo$SUFFIX" up
+  ip -n "$NS_AG" link set "nva$SUFFIX" up
+  umask 077
+  wg genkey > "$WORK/op.key"
+  wg genkey > "$WORK/agent.key"
+  umask 022
+  OP_PUB=$(wg pubkey < "$WORK/op.key")
+  AGENT_PUB=$(wg pubkey < "$WORK/agent.key")
+}
+
+start_operator_wireguard() {
+  ip netns exec "$NS_OP" env WG_PROCESS_FOREGROUND=1 wireguard-go "$WG_IF" >> "$WORK/wireguard-go.log" 2>&1 &
+  WG_PID=$!
+  PIDS_TO_KILL+=("$WG_PID")
+  wait_until 10 ip -n "$NS_OP" link show "$WG_IF" || fail "wireguard-go did not create $WG_IF within 10 s"
+  op wg set "$WG_IF" private-key "$WORK/op.key" listen-port "$OP_PORT" \
+    peer "$AGENT_PUB" allowed-ips 10.99.0.2/32 endpoint "192.0.2.2:$AGENT_PORT"
+  ip -n "$NS_OP" addr add 10.99.0.1/24 dev "$WG_IF" 2>/dev/null || true
+  ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
+}
+
+start_agent_sshd() {  # a real sshd on 127.0.0.1:22 inside the agent namespace, key auth for root only
+  mkdir -p /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/client_key"
+  cp "$WORK/client_key.pub" "$WORK/authorized_keys"
+  cat > "$WORK/sshd_config" <<CONF
+ListenAddress 127.0.0.1:22
+HostKey $WORK/host_key
+AuthorizedKeysFile $WORK/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+MaxStartups 300
+MaxSessions 300
+Subsystem sftp /usr/lib/openssh/sftp-server
+CONF
+  ag /usr/sbin/sshd -f "$WORK/sshd_config" -D -e 2>> "$WORK/sshd.log" &
+  SSHD_PID=$!
+  PIDS_TO_KILL+=("$SSHD_PID")
+  wait_until 10 ag bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' || fail "sshd did not listen on 127.0.0.1:22"
+}
+
+write_agent_config() {  # write_agent_config [EXTRA_YAML]
+  cat > "$WORK/agent.yaml" <<YAML
+private_key: "$(cat "$WORK/agent.key")"
+listen_port: $AGENT_PORT
+address: 10.99.0.2/24
+ssh_addr: 127.0.0.1:22
+peers:
+  - public_key: "$OP_PUB"
+    endpoint: 192.0.2.1:$OP_PORT
+    vpn_addr: 10.99.0.1
+${1:-}
+YAML
+  chmod 600 "$WORK/agent.yaml"
+}
+
+start_agent_in_namespace() {
+  ip netns exec "$NS_AG" "$AGENT" run --config "$WORK/agent.yaml" --log-file "$WORK/agent.log" "$@" 2>>"$WORK/stderr.log" &
+  AGENT_PID=$!
+  PIDS_TO_KILL+=("$AGENT_PID")
+}
+
+# ssh from the operator namespace to the agent's VPN address.
+op_ssh() {
+  op ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    -o ConnectTimeout=10 -o BatchMode=yes root@10.99.0.2 "$@"
+}
+op_scp() {
+  op scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    -o ConnectTimeout=10 -o BatchMode=yes "$@"
+}
