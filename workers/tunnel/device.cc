@@ -108,6 +108,7 @@ Status Device::upsertPeer(const PeerConfig& config) {
   if (config.endpoint && !(peer.config.endpoint && *peer.config.endpoint == *config.endpoint)) {
     peer.endpoint = config.endpoint;
   }
+  const bool keepaliveWasOff = peer.effectivePersistentKeepalive().count() == 0;
   peer.config = config;
   peer.timers.setPersistentKeepalive(peer.effectivePersistentKeepalive());
   if (pskChanged) {
@@ -116,6 +117,8 @@ Status Device::upsertPeer(const PeerConfig& config) {
     if (config.presharedKey) peer.handshake.presharedKey = *config.presharedKey;
     peer.timers.onKeysReplaced();
     if (peer.endpoint) sendHandshakeInitiation(peer, false);
+  } else if (keepaliveWasOff && peer.endpoint && peer.effectivePersistentKeepalive().count() > 0) {
+    sendKeepalive(peer);  // as wireguard-go does when persistent keepalive is switched on: start the cadence now
   }
   sender_.flush();
   return Status::success();

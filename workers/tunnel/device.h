@@ -62,6 +62,7 @@ class Device {
   void removePeer(const Key32& publicKey);
 
   enum class DatagramKind { kWireGuard, kStun, kUnknown };
+  // Every public call ends with DatagramSender::flush(), so a batching sender sends at most one batch per call.
   // One received UDP datagram; decrypted in place. STUN (magic cookie 0x2112A442) is only classified, for the
   // caller to hand to its STUN client.
   DatagramKind receiveDatagram(const UdpEndpoint& from, std::span<uint8_t> datagram);

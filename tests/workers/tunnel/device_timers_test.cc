@@ -118,6 +118,19 @@ TEST(DeviceTimersTest, PersistentKeepaliveZeroDisablesIt) {
   EXPECT_EQ(pair.countSent(pair.agentBind, kMessageTransportType, kKeepaliveSize), 0);
 }
 
+TEST(DeviceTimersTest, SwitchingPersistentKeepaliveOnSendsOneAtOnce) {
+  DevicePair pair(0s);
+  pair.connect();
+  pair.runFor(11s);  // let the operator's keepalive pass: any authenticated packet restarts the cadence
+  pair.network.history.clear();
+  ASSERT_TRUE(pair.agent->upsertPeer(pair.agentSideConfig(30s)).ok());
+  EXPECT_EQ(pair.countSent(pair.agentBind, kMessageTransportType, kKeepaliveSize), 1);
+  pair.runFor(29900ms);
+  EXPECT_EQ(pair.countSent(pair.agentBind, kMessageTransportType, kKeepaliveSize), 1);
+  pair.runFor(200ms);
+  EXPECT_EQ(pair.countSent(pair.agentBind, kMessageTransportType, kKeepaliveSize), 2);
+}
+
 TEST(DeviceTimersTest, CookieReplyUnderLoadThenHandshakeWithMac2Succeeds) {
   DevicePair pair;
   pair.agent->sendPacket(ipv4Packet("10.99.0.2", "10.99.0.1", 10));
