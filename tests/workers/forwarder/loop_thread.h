@@ -14,14 +14,16 @@
 #include <mutex>
 #include <thread>
 
+#include "ipc/uv_handle.h"
+
 namespace nefia::forwarder::testing {
 
 class LoopThread {
  public:
   LoopThread() {
     uv_loop_init(&loop_);
-    uv_async_init(&loop_, &async_, &LoopThread::onAsync);
-    async_.data = this;
+    async_.init(uv_async_init, &loop_, &LoopThread::onAsync);
+    async_.get()->data = this;
     thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   }
   LoopThread(const LoopThread&) = delete;
@@ -44,18 +46,21 @@ class LoopThread {
     return result.get();
   }
 
+  // The send happens under the mutex so it can never race with the loop thread closing the handle.
   void post(std::function<void()> work) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(work));
-    }
-    uv_async_send(&async_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(work));
+    uv_async_send(async_.get());
   }
 
   // Closes the async handle, waits for the loop to run dry and returns uv_loop_close()'s status.
   int stop() {
     if (!thread_.joinable()) return closeStatus_;
-    post([this] { uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr); });
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      uv_async_send(async_.get());
+    }
     thread_.join();
     closeStatus_ = uv_loop_close(&loop_);
     return closeStatus_;
@@ -65,18 +70,25 @@ class LoopThread {
   static void onAsync(uv_async_t* handle) {
     auto* self = static_cast<LoopThread*>(handle->data);
     std::deque<std::function<void()>> work;
+    bool stopping = false;
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
       work.swap(self->queue_);
+      stopping = self->stopping_;
     }
     for (auto& item : work) item();
+    if (stopping) {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->async_.close();
+    }
   }
 
   uv_loop_t loop_{};
-  uv_async_t async_{};
+  ipc::UvHandle<uv_async_t> async_;
   std::thread thread_;
   std::mutex mutex_;
   std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
   int closeStatus_ = 0;
 };
 
