@@ -1,6 +1,7 @@
 // The one closed list of every supervisor<->worker message: wire number, direction, who may send it,
 // who may receive it, in which worker states it is accepted, and how many fds it carries.
-// Never number a message twice or reuse a retired number; add new messages to kMessages and nowhere else.
+// Never number a message twice or reuse a retired number. A new message is a MessageType value, a row in
+// kMessages, and its payload parser (payloads.h); -Wswitch then points at inbound_policy.cc's dispatch.
 #pragma once
 
 #include <array>
@@ -70,7 +71,7 @@ struct MessageSpec {
 };
 
 // clang-format off
-inline constexpr std::array<MessageSpec, 11> kMessages = {{
+inline constexpr auto kMessages = std::to_array<MessageSpec>({
   // type                            name                 direction                senders           receivers                                            acceptedIn                    fds
   {MessageType::kConfigure,        "configure",         Direction::kToWorker,     kSupervisorOnly,  kAnyWorker,                                          kAnyState,                    0, 0},
   {MessageType::kConfigUpdate,     "config_update",     Direction::kToWorker,     kSupervisorOnly,  kAnyWorker,                                          kAnyState,                    0, 0},
@@ -83,7 +84,7 @@ inline constexpr std::array<MessageSpec, 11> kMessages = {{
   {MessageType::kStatusReport,     "status_report",     Direction::kToSupervisor, kAnyWorker,       kSupervisorOnly,                                     kOnceReady,                   0, 0},
   {MessageType::kConnectRequest,   "connect_request",   Direction::kToSupervisor, roleBit(Role::kForwarder), kSupervisorOnly,                            kOnceReady,                   0, 0},
   {MessageType::kShutdownComplete, "shutdown_complete", Direction::kToSupervisor, kAnyWorker,       kSupervisorOnly,                                     stateBit(WorkerState::kStopping), 0, 0},
-}};
+});
 // clang-format on
 
 // The spec for a wire number, or nullptr when the number names no message.
