@@ -337,6 +337,57 @@ TEST_F(ForwarderPacketTest, ReceiveWindowClosesWhileTheLocalSocketIsFullAndReope
   ::close(sshd);
 }
 
+TEST_F(ForwarderPacketTest, LocalSocketIsNotReadWhileLwipsSendBufferIsFull) {
+  int local[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, local), 0);
+  const int sshd = local[0];
+  broker_.answerWith = local[1];
+  const uint16_t port = 42100;
+  const uint32_t agentFirst = connect(port);
+  std::vector<uint8_t> written;
+  std::vector<uint8_t> arrived;
+  uint32_t expected = agentFirst;  // next sequence number we want from the agent
+  auto receive = [&](bool acknowledge) {
+    for (const auto& segment : collectTcp(port)) {
+      if (segment.sequence == expected && !segment.data.empty()) {
+        arrived.insert(arrived.end(), segment.data.begin(), segment.data.end());
+        expected += static_cast<uint32_t>(segment.data.size());
+      }
+    }
+    if (!acknowledge) return;
+    TcpSegmentSpec ack = fromClient(port);
+    ack.sequence = 1001;
+    ack.acknowledgement = expected;
+    ack.flags = kAck;
+    inject(tcpSegment(ack));
+  };
+
+  // Phase 1: the operator acknowledges nothing; the SSH server writes as fast as it can.
+  int stalledRounds = 0;
+  for (int round = 0; round < 4000 && stalledRounds < 20 && written.size() < 16u * 1024 * 1024; ++round) {
+    std::vector<uint8_t> chunk(16384);
+    for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<uint8_t>((written.size() + i) * 7 + 3);
+    const ssize_t length = ::send(sshd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (length > 0) {
+      written.insert(written.end(), chunk.begin(), chunk.begin() + length);
+      stalledRounds = 0;
+    } else {
+      ++stalledRounds;
+    }
+    receive(false);
+  }
+  ASSERT_EQ(stalledRounds, 20) << "the SSH server's writes never blocked: the forwarder reads without bound";
+  // What left the SSH server's socket is held by lwIP (1 MiB send buffer) plus one 64 KiB read chunk;
+  // the rest waits in the socketpair's own buffers (about 200 KiB by default).
+  EXPECT_LE(written.size(), 1024u * 1024 + kLocalReadChunk + 512u * 1024);
+
+  // Phase 2: acknowledging lets everything through, in order.
+  for (int round = 0; round < 20000 && arrived.size() < written.size(); ++round) receive(true);
+  ASSERT_EQ(arrived.size(), written.size());
+  EXPECT_TRUE(arrived == written);
+  ::close(sshd);
+}
+
 TEST(ForwarderConfigTest, InvalidAddressIsRejectedNamingTheConfigField) {
   uv_loop_t loop;
   uv_loop_init(&loop);
