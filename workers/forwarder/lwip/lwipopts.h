@@ -118,8 +118,10 @@
 #define LWIP_TCP_MAX_SACK_NUM 4
 /* Preallocate one MSS per write so consecutive small writes fill segments instead of chaining. */
 #define TCP_OVERSIZE TCP_MSS
-/* Accept-time limits are enforced by the forwarder (kMaxAgentConnections), not a listen backlog. */
-#define TCP_LISTEN_BACKLOG 0
+/* Established connections are limited by the forwarder (kMaxAgentConnections, refused with RST); the
+ * backlog bounds half-open ones (SYN received, handshake not finished), which are malloc'd pcbs. */
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 255
 /* The tunnel peer keeps retransmitting through a tunnel-worker restart: the default 12 retries
  * (minutes with backoff) is what lets SSH sessions survive it. */
 #define TCP_MAXRTX 12
