@@ -160,8 +160,18 @@ TEST(ConfigLoaderTest, DuplicateAndNonScalarKeysAreErrors) {
                                    "field names must be plain words, not a list (agent.yaml:9)"}));
 }
 
+TEST(ConfigLoaderTest, TestingSectionDefaultFollowsTheBuild) {
+  const ParsedConfig parsed = parse(minimalConfig() + "testing:\n  report_interval: 1s\n");
+#ifdef NEFIA_TEST_HOOKS
+  EXPECT_TRUE(testHooksBuilt());
+  EXPECT_TRUE(parsed.ok()) << parsed.errors.front();
+#else
+  EXPECT_FALSE(testHooksBuilt());
+  EXPECT_EQ(parsed.errors, (Errors{"testing: only accepted by test builds (agent.yaml:8)"}));
+#endif
+}
+
 TEST(ConfigLoaderTest, TestingSectionIsReadInTestBuilds) {
-  ASSERT_TRUE(testHooksBuilt()) << "config_tests must be built with NEFIA_TEST_HOOKS";
   const ParsedConfig parsed = parse(minimalConfig() +
                                     "testing:\n"
                                     "  report_interval: 200ms\n"
@@ -172,7 +182,8 @@ TEST(ConfigLoaderTest, TestingSectionIsReadInTestBuilds) {
                                     "  rebuild_cooldown: 3s\n"
                                     "  rebuild_handshake_deadline: 1s\n"
                                     "  restart_healthy_period: 2s\n"
-                                    "  fault: {worker: forwarder, mode: garbage}\n");
+                                    "  fault: {worker: forwarder, mode: garbage}\n",
+                                    ConfigParseOptions{.acceptTestingSection = true});
   ASSERT_TRUE(parsed.ok()) << parsed.errors.front();
   const TestingConfig& testing = parsed.config.testing;
   EXPECT_EQ(testing.reportInterval, 200ms);
@@ -196,9 +207,10 @@ TEST(ConfigLoaderTest, TestingSectionIsRefusedByReleaseBuilds) {
 
 TEST(ConfigLoaderTest, FaultNeedsKnownWorkerAndMode) {
   const ParsedConfig parsed = parse(minimalConfig() +
-                                    "testing:\n"                 // 8
-                                    "  fault:\n"                 // 9
-                                    "    worker: kernel\n");     // 10
+                                        "testing:\n"                 // 8
+                                        "  fault:\n"                 // 9
+                                        "    worker: kernel\n",      // 10
+                                    ConfigParseOptions{.acceptTestingSection = true});
   EXPECT_EQ(parsed.errors,
             (Errors{"testing.fault.mode: required: one of crash_at_start, hang, garbage (agent.yaml:9)",
                     "testing.fault.worker: \"kernel\" is not one of tunnel, forwarder, beacons, updater (agent.yaml:10)"}));

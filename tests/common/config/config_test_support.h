@@ -4,7 +4,12 @@
 
 #include <string>
 
+#include "common/config/config_loader.h"
+
 namespace nefia::config_test {
+
+// The tests read `testing:` sections whether or not this build has NEFIA_TEST_HOOKS.
+inline const ConfigParseOptions kAcceptTesting{.acceptTestingSection = true};
 
 inline const std::string kAgentKey = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
 inline const std::string kPeerKey = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";

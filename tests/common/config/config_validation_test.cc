@@ -17,7 +17,9 @@ using config_test::kShortKey;
 using config_test::minimalConfig;
 using Errors = std::vector<std::string>;
 
-Errors errorsOf(const std::string& yaml) { return parseAgentConfig(yaml, "agent.yaml").errors; }
+Errors errorsOf(const std::string& yaml) {
+  return parseAgentConfig(yaml, "agent.yaml", config_test::kAcceptTesting).errors;
+}
 
 // minimalConfig() with line `line` (1-based) replaced by `replacement` ("" deletes the line).
 std::string withLine(int line, const std::string& replacement) {

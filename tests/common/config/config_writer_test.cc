@@ -33,7 +33,7 @@ class ConfigWriterTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(directory_); }
 
   AgentConfig load() {
-    auto loaded = loadAgentConfig(path_);
+    auto loaded = loadAgentConfig(path_, config_test::kAcceptTesting);
     EXPECT_TRUE(loaded.ok()) << loaded.error();
     return loaded.ok() ? loaded->config : AgentConfig{};
   }
@@ -78,7 +78,7 @@ TEST_F(ConfigWriterTest, TokenRotationKeepsUnknownFieldsAndSetsMode0600) {
   EXPECT_EQ(text.find("ssh_addr"), std::string::npos) << "defaults are not spelled out:\n" << text;
   EXPECT_EQ(text.find("persistent_keepalive"), std::string::npos) << text;
 
-  auto reloaded = parseAgentConfig(text, "agent.yaml");
+  auto reloaded = parseAgentConfig(text, "agent.yaml", config_test::kAcceptTesting);
   ASSERT_TRUE(reloaded.ok()) << reloaded.errors.front();
   EXPECT_EQ(reloaded.config, config);
   EXPECT_EQ(reloaded.config.testing.reportInterval, 1s);
