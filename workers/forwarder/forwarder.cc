@@ -57,7 +57,10 @@ Forwarder::~Forwarder() {
   stopListening();
 }
 
-void Forwarder::replacePacketFd(int fd) { link_->replaceFd(fd); }
+void Forwarder::replacePacketFd(int fd) {
+  link_->replaceFd(fd);
+  netstack_->retransmitUnacknowledged();
+}
 
 ForwarderStats Forwarder::stats() const {
   ForwarderStats stats;

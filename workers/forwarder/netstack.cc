@@ -228,6 +228,12 @@ void Netstack::input(std::span<const uint8_t> packet) {
   }
 }
 
+void Netstack::retransmitUnacknowledged() {
+  for (struct tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next) {
+    if (pcb->unacked != nullptr) tcp_rexmit_rto(pcb);
+  }
+}
+
 void Netstack::onTimer(uv_timer_t* handle) {
   auto* self = static_cast<Netstack*>(handle->data);
   self->timerArmed_ = false;

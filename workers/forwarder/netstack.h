@@ -37,6 +37,9 @@ class Netstack {
 
   // Hands one received IP packet to lwIP.
   void input(std::span<const uint8_t> packet);
+  // The link was replaced (tunnel worker restarted): resend every connection's unacknowledged data now
+  // instead of waiting for a retransmission timer that may have backed off to seconds during the outage.
+  void retransmitUnacknowledged();
   // Resets every remaining lwIP connection, removes the interface and closes the timer handles.
   void close(std::function<void()> done);
 
