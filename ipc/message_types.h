@@ -1,7 +1,6 @@
-// The one closed list of every supervisor<->worker message: wire number, direction, who may send it,
-// who may receive it, in which worker states it is accepted, and how many fds it carries.
-// Never number a message twice or reuse a retired number. A new message is a MessageType value, a row in
-// kMessages, and its payload parser (payloads.h); -Wswitch then points at inbound_policy.cc's dispatch.
+// The one closed list of every supervisor<->worker message: number, direction, senders, receivers, states, fds.
+// Never reuse a number. A new message = a MessageType value, a row in kMessages and a parser in payloads.h
+// (-Wswitch then points at inbound_policy.cc's dispatch).
 #pragma once
 
 #include <array>
