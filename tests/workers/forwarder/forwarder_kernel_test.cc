@@ -74,7 +74,7 @@ class ForwarderKernelTest : public ::testing::Test {
     const int linkFd = environment_->newLinkForForwarder();
     ASSERT_GE(linkFd, 0);
     std::string error = loop_.call([&]() -> std::string {
-      auto created = Forwarder::create(loop_.loop(), NetstackConfig{testing::kAgentCidr, "", kDefaultMtu}, linkFd, *broker_);
+      auto created = Forwarder::create(loop_.loop(), NetstackConfig{testing::kAgentCidr, testing::kAgentCidr6, kDefaultMtu}, linkFd, *broker_);
       if (!created) return created.error();
       forwarder_ = std::move(created).value();
       return "";
@@ -196,6 +196,27 @@ TEST_F(ForwarderKernelTest, RelaysSeveralMebibytesBothWaysIntact) {
   ::close(client);
   ::close(server);
   EXPECT_TRUE(waitForStats([](const ForwarderStats& s) { return s.activeConnections == 0; }));
+}
+
+TEST_F(ForwarderKernelTest, RelaysOverIpv6) {
+  const int client = testing::connectToAgentIpv6();
+  ASSERT_GE(client, 0) << std::strerror(errno);
+  const int server = server_->acceptOne();
+  ASSERT_GE(server, 0);
+  std::thread echo = echoUntilEof(server);
+  const std::vector<uint8_t> sent = randomBytes(2 * 1024 * 1024, 4);
+  std::thread writer([&] {
+    EXPECT_TRUE(sendAll(client, sent.data(), sent.size()));
+    ::shutdown(client, SHUT_WR);
+  });
+  bool ok = false;
+  const std::vector<uint8_t> echoed = readToEnd(client, ok);
+  writer.join();
+  echo.join();
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(echoed == sent);
+  ::close(client);
+  ::close(server);
 }
 
 TEST_F(ForwarderKernelTest, ServerHalfCloseReachesClientWhileClientKeepsSending) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -55,6 +56,33 @@ Status setInterface(const char* name, const char* address, int prefix, int mtu) 
   return Status::success();
 }
 
+// The kernel's struct in6_ifreq (linux/ipv6.h clashes with netinet/in.h).
+struct Ipv6InterfaceRequest {
+  in6_addr address;
+  uint32_t prefixLength;
+  int interfaceIndex;
+};
+
+Status addIpv6Address(const char* name, const char* address, uint32_t prefix) {
+  // No duplicate address detection: the address must be usable at once, and nothing else is on the link.
+  const std::string dadSetting = std::string("/proc/sys/net/ipv6/conf/") + name + "/accept_dad";
+  if (FILE* setting = std::fopen(dadSetting.c_str(), "w")) {
+    std::fputs("0", setting);
+    std::fclose(setting);
+  }
+  const int control = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (control < 0) return makeError(std::string("IPv6 socket: ") + std::strerror(errno));
+  Ipv6InterfaceRequest request{};
+  inet_pton(AF_INET6, address, &request.address);
+  request.prefixLength = prefix;
+  request.interfaceIndex = static_cast<int>(if_nametoindex(name));
+  const int result = ::ioctl(control, SIOCSIFADDR, &request);
+  const int error = errno;
+  ::close(control);
+  if (result != 0) return makeError(std::string("adding ") + address + " to " + name + ": " + std::strerror(error));
+  return Status::success();
+}
+
 Status createEnvironment(std::unique_ptr<TunShuttle>& shuttle) {
   if (::unshare(CLONE_NEWNET) != 0) {
     return makeError(std::string("unshare(CLONE_NEWNET) failed (these tests need root): ") + std::strerror(errno));
@@ -67,6 +95,7 @@ Status createEnvironment(std::unique_ptr<TunShuttle>& shuttle) {
   std::strncpy(request.ifr_name, "nefiatun0", IFNAMSIZ - 1);
   if (::ioctl(tun, TUNSETIFF, &request) != 0) return makeError(std::string("TUNSETIFF: ") + std::strerror(errno));
   if (Status up = setInterface("nefiatun0", kKernelAddress, 24, 1420); !up) return up;
+  if (Status v6 = addIpv6Address("nefiatun0", kKernelAddress6, 64); !v6) return v6;
   shuttle = std::make_unique<TunShuttle>(tun);
   return Status::success();
 }
@@ -239,14 +268,25 @@ void setTimeouts(int fd, std::chrono::milliseconds limit) {
 }
 
 namespace {
-int connectSocket(uint16_t port, std::chrono::milliseconds limit, int& error) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int connectSocket(uint16_t port, std::chrono::milliseconds limit, int& error, bool ipv6 = false) {
+  const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   setTimeouts(fd, limit);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  inet_pton(AF_INET, kAgentAddress, &address.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (ipv6) {
+    auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
+    address->sin6_family = AF_INET6;
+    address->sin6_port = htons(port);
+    inet_pton(AF_INET6, kAgentAddress6, &address->sin6_addr);
+    length = sizeof(sockaddr_in6);
+  } else {
+    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
+    address->sin_family = AF_INET;
+    address->sin_port = htons(port);
+    inet_pton(AF_INET, kAgentAddress, &address->sin_addr);
+    length = sizeof(sockaddr_in);
+  }
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     error = errno;
     ::close(fd);
     return -1;
@@ -259,6 +299,13 @@ int connectSocket(uint16_t port, std::chrono::milliseconds limit, int& error) {
 int connectToAgent(uint16_t port, std::chrono::milliseconds limit) {
   int error = 0;
   const int fd = connectSocket(port, limit, error);
+  if (fd >= 0) setTimeouts(fd, std::chrono::seconds(20));
+  return fd;
+}
+
+int connectToAgentIpv6(uint16_t port, std::chrono::milliseconds limit) {
+  int error = 0;
+  const int fd = connectSocket(port, limit, error, true);
   if (fd >= 0) setTimeouts(fd, std::chrono::seconds(20));
   return fd;
 }

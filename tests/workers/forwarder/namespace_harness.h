@@ -1,4 +1,5 @@
-// Test helper for the real-kernel tests: a private network namespace with a TUN device (10.99.0.1/24)
+// Test helper for the real-kernel tests: a private network namespace with a TUN device (10.99.0.1/24,
+// 2001:db8:99::1/64, documentation prefixes only)
 // whose packets a shuttle thread moves to and from the forwarder's SOCK_SEQPACKET link, plus blocking
 // socket helpers with deadlines. Never touches the host's namespace: everything happens after unshare().
 #pragma once
@@ -21,6 +22,9 @@ namespace nefia::forwarder::testing {
 inline constexpr const char* kKernelAddress = "10.99.0.1";
 inline constexpr const char* kAgentAddress = "10.99.0.2";
 inline constexpr const char* kAgentCidr = "10.99.0.2/24";
+inline constexpr const char* kKernelAddress6 = "2001:db8:99::1";
+inline constexpr const char* kAgentAddress6 = "2001:db8:99::2";
+inline constexpr const char* kAgentCidr6 = "2001:db8:99::2/64";
 
 // Moves packets TUN <-> link fd on its own thread, as the tunnel worker would.
 class TunShuttle {
@@ -83,6 +87,7 @@ class DirectBroker : public ConnectionBroker {
 
 // Blocking client helpers with deadlines (SO_RCVTIMEO / SO_SNDTIMEO).
 int connectToAgent(uint16_t port = 22, std::chrono::milliseconds limit = std::chrono::seconds(10));
+int connectToAgentIpv6(uint16_t port = 22, std::chrono::milliseconds limit = std::chrono::seconds(10));
 // Connect result as errno (0 = connected); the socket is closed.
 int connectErrno(uint16_t port = 22, std::chrono::milliseconds limit = std::chrono::seconds(5));
 void setTimeouts(int fd, std::chrono::milliseconds limit);
