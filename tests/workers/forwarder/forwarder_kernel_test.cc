@@ -423,6 +423,6 @@ TEST_F(ForwarderKernelTest, UnreachableSshServerResetsAndIsLoggedOnTransitionsOn
 // and the fixture's loop thread (where the broker connects) must be inside the private one.
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  (void)nefia::forwarder::testing::NamespaceEnvironment::get();
+  if (!GTEST_FLAG_GET(list_tests)) (void)nefia::forwarder::testing::NamespaceEnvironment::get();
   return RUN_ALL_TESTS();
 }
