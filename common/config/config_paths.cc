@@ -30,10 +30,5 @@ Result<std::string> defaultConfigPath() {
   return (home == "/" ? std::string() : home) + "/.nefia/agent.yaml";
 }
 
-std::string healthFilePath(const std::string& configPath) {
-  const std::size_t slash = configPath.rfind('/');
-  if (slash == std::string::npos) return "agent-health.json";
-  return configPath.substr(0, slash + 1) + "agent-health.json";
-}
 
 }  // namespace nefia

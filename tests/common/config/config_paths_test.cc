@@ -46,11 +46,5 @@ TEST(ConfigPathsTest, UnsetHomeFallsBackToThePasswdEntry) {
   EXPECT_EQ(path.value().front(), '/');
 }
 
-TEST(ConfigPathsTest, HealthFileSitsNextToTheConfig) {
-  EXPECT_EQ(healthFilePath("/home/admin/.nefia/agent.yaml"), "/home/admin/.nefia/agent-health.json");
-  EXPECT_EQ(healthFilePath("/agent.yaml"), "/agent-health.json");
-  EXPECT_EQ(healthFilePath("agent.yaml"), "agent-health.json");
-}
-
 }  // namespace
 }  // namespace nefia
