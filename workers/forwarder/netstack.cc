@@ -133,13 +133,15 @@ Result<std::unique_ptr<Netstack>> Netstack::create(uv_loop_t* loop, const Netsta
   netif_set_link_up(&stack->netif_);
   netif_set_up(&stack->netif_);
 
-  if (stack->timer_.init(uv_timer_init, loop) != 0 || stack->check_.init(uv_check_init, loop) != 0) {
+  if (stack->timer_.init(uv_timer_init, loop) != 0 || stack->beforeBlocking_.init(uv_prepare_init, loop) != 0) {
     return makeError("forwarder: cannot create the netstack's event-loop handles");
   }
   stack->timer_.get()->data = stack.get();
-  stack->check_.get()->data = stack.get();
-  uv_check_start(stack->check_.get(), &Netstack::onCheck);
-  uv_unref(stack->check_.asHandle());
+  stack->beforeBlocking_.get()->data = stack.get();
+  // Prepare handles run after timers, pending and I/O callbacks of the previous round and just before the
+  // loop computes its poll timeout: whatever lwIP scheduled anywhere is armed before the loop sleeps.
+  uv_prepare_start(stack->beforeBlocking_.get(), &Netstack::beforeBlocking);
+  uv_unref(stack->beforeBlocking_.asHandle());
   stack->rearmTimer();
   logInfo(kComponent, "netstack up on ", config.ipv4Cidr, hasIpv6 ? " and " : "", config.ipv6Cidr, ", MTU ", config.mtu);
   return stack;
@@ -167,7 +169,7 @@ void Netstack::close(std::function<void()> done) {
     if (--*remaining == 0 && done) done();
   };
   timer_.close(finished);
-  check_.close(finished);
+  beforeBlocking_.close(finished);
 }
 
 err_t Netstack::initInterface(struct netif* netif) {
@@ -240,7 +242,7 @@ void Netstack::onTimer(uv_timer_t* handle) {
   sys_check_timeouts();
 }
 
-void Netstack::onCheck(uv_check_t* handle) { static_cast<Netstack*>(handle->data)->rearmTimer(); }
+void Netstack::beforeBlocking(uv_prepare_t* handle) { static_cast<Netstack*>(handle->data)->rearmTimer(); }
 
 void Netstack::rearmTimer() {
   if (!timer_.initialized()) return;

@@ -52,7 +52,7 @@ class Netstack {
   static err_t outputIpv4(struct netif* netif, struct pbuf* packet, const ip4_addr_t* destination);
   static err_t outputIpv6(struct netif* netif, struct pbuf* packet, const ip6_addr_t* destination);
   static void onTimer(uv_timer_t* handle);
-  static void onCheck(uv_check_t* handle);
+  static void beforeBlocking(uv_prepare_t* handle);
   err_t transmit(struct pbuf* packet);
   void rearmTimer();
 
@@ -62,7 +62,7 @@ class Netstack {
   uint16_t mtu_ = kDefaultMtu;
   ip_addr_t ipv4Address_{};
   ipc::UvHandle<uv_timer_t> timer_;
-  ipc::UvHandle<uv_check_t> check_;
+  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
   uint32_t armedDeadline_ = 0;
   bool timerArmed_ = false;
   uint64_t droppedInbound_ = 0;

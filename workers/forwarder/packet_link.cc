@@ -45,11 +45,12 @@ PacketLink::PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes)
     inboundMessages_[i].msg_hdr.msg_iovlen = 1;
   }
   enlargeSendBuffer(fd_.get());
-  if (check_.init(uv_check_init, loop_) == 0) {
-    check_.get()->data = this;
-    uv_check_start(check_.get(), &PacketLink::onCheck);
-    // The end-of-iteration flush must not keep the loop alive by itself.
-    uv_unref(check_.asHandle());
+  if (beforeBlocking_.init(uv_prepare_init, loop_) == 0) {
+    beforeBlocking_.get()->data = this;
+    uv_prepare_start(beforeBlocking_.get(), &PacketLink::beforeBlocking);
+    // Runs just before the loop computes its poll timeout, after every timer, pending and I/O callback
+    // that may have queued packets. It must not keep the loop alive by itself.
+    uv_unref(beforeBlocking_.asHandle());
   }
 }
 
@@ -121,7 +122,7 @@ void PacketLink::onPoll(uv_poll_t* handle, int status, int events) {
   if (events & UV_READABLE) self->readBatches();
 }
 
-void PacketLink::onCheck(uv_check_t* handle) {
+void PacketLink::beforeBlocking(uv_prepare_t* handle) {
   auto* self = static_cast<PacketLink*>(handle->data);
   if (self->count_ > 0 && !self->waitingWritable_) self->flush();
 }
@@ -223,7 +224,7 @@ void PacketLink::close(std::function<void()> done) {
     if (--*remaining == 0 && done) done();
   };
   poll_.close(finished);
-  check_.close(finished);
+  beforeBlocking_.close(finished);
   fd_.reset();
   linkUp_ = false;
   count_ = 0;

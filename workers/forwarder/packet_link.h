@@ -38,10 +38,10 @@ class PacketLink {
   // The tunnel worker restarted: poll the new fd, close the old one. Queued outbound packets are
   // dropped (lwIP retransmits what mattered).
   void replaceFd(int fd);
-  // Queues one packet made of the concatenated pieces; sent at the end of this loop iteration or when
-  // a batch is full. Returns false when the packet was dropped (queue full, too large, link down).
+  // Queues one packet made of the concatenated pieces; sent before the loop next blocks or when a batch
+  // is full. Returns false when the packet was dropped (queue full, too large, link down).
   bool send(std::span<const iovec> pieces);
-  // Sends what is queued now (called automatically once per loop iteration).
+  // Sends what is queued now (called automatically before the loop blocks).
   void flush();
   // Closes both uv handles and the fd; done runs once libuv released them.
   void close(std::function<void()> done);
@@ -51,7 +51,7 @@ class PacketLink {
 
  private:
   static void onPoll(uv_poll_t* handle, int status, int events);
-  static void onCheck(uv_check_t* handle);
+  static void beforeBlocking(uv_prepare_t* handle);
   void startPolling();
   void updatePollEvents();
   void readBatches();
@@ -62,7 +62,7 @@ class PacketLink {
   std::size_t slotBytes_;
   PacketHandler onPacket_;
   ipc::UvHandle<uv_poll_t> poll_;
-  ipc::UvHandle<uv_check_t> check_;
+  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
   bool linkUp_ = true;
   bool waitingWritable_ = false;
   int pollEvents_ = 0;

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "common/log.h"
+#include "ipc/uv_handle.h"
 #include "tests/workers/forwarder/loop_thread.h"
 #include "tests/workers/forwarder/namespace_harness.h"
 #include "workers/forwarder/forwarder.h"
@@ -173,6 +174,49 @@ TEST_F(ForwarderKernelTest, AnswersPingOnTheVpnAddress) {
   }
   ::close(raw);
   EXPECT_TRUE(answered) << "no ICMP echo reply from " << testing::kAgentAddress;
+}
+
+// Counts loop iterations (wake-ups) while the test thread leaves the loop alone.
+class WakeupCounter {
+ public:
+  explicit WakeupCounter(LoopThread& loop) : loop_(loop) {
+    loop_.call([this] {
+      prepare_.init(uv_prepare_init, loop_.loop());
+      prepare_.get()->data = this;
+      uv_prepare_start(prepare_.get(), [](uv_prepare_t* handle) { ++static_cast<WakeupCounter*>(handle->data)->count_; });
+      uv_unref(prepare_.asHandle());
+    });
+  }
+  ~WakeupCounter() {
+    loop_.call([this] { prepare_.close(); });
+  }
+  int countOver(std::chrono::milliseconds period) {
+    const int before = count_.load();
+    std::this_thread::sleep_for(period);
+    return count_.load() - before;
+  }
+
+ private:
+  LoopThread& loop_;
+  ipc::UvHandle<uv_prepare_t> prepare_;
+  std::atomic<int> count_{0};
+};
+
+TEST_F(ForwarderKernelTest, IdleForwarderDoesNotWakeItsLoop) {
+  WakeupCounter counter(loop_);
+  std::this_thread::sleep_for(300ms);  // let the tail of start-up settle
+  EXPECT_LE(counter.countOver(2s), 1) << "an idle forwarder must not poll";
+  // An open but silent connection runs lwIP's 250 ms TCP timer, nothing more.
+  const int client = connectToAgent();
+  ASSERT_GE(client, 0);
+  const int server = server_->acceptOne();
+  ASSERT_GE(server, 0);
+  std::this_thread::sleep_for(300ms);
+  const int withConnection = counter.countOver(2s);
+  EXPECT_GE(withConnection, 4);
+  EXPECT_LE(withConnection, 12);
+  ::close(client);
+  ::close(server);
 }
 
 TEST_F(ForwarderKernelTest, RelaysSeveralMebibytesBothWaysIntact) {

@@ -77,7 +77,7 @@ TEST_F(PacketLinkTest, OversizedInboundPacketIsDroppedNotTruncated) {
   EXPECT_EQ(link_->stats().droppedInbound, 1u);
 }
 
-TEST_F(PacketLinkTest, QueuedPacketsLeaveAtTheEndOfTheLoopIterationAssembledFromPieces) {
+TEST_F(PacketLinkTest, QueuedPacketsLeaveBeforeTheLoopBlocksAssembledFromPieces) {
   std::vector<uint8_t> header{1, 2, 3}, body{4, 5, 6, 7};
   const iovec pieces[2] = {{header.data(), header.size()}, {body.data(), body.size()}};
   ASSERT_TRUE(link_->send(std::span<const iovec>(pieces, 2)));
