@@ -1,0 +1,142 @@
+// Runs `wg` with posix_spawnp (no shell, arguments passed as a vector) and reads its output through a pipe with a
+// size cap. Output parsing is strict about field counts so a changed `wg` format is an error, not a wrong answer.
+#include "operator/wireguard_control.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+extern char** environ;
+
+namespace nefia::hub {
+namespace {
+
+constexpr std::size_t kMaxToolOutput = 4 * 1024 * 1024;
+
+std::vector<std::string> splitTabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) break;
+    start = tab + 1;
+  }
+  return fields;
+}
+
+}  // namespace
+
+Result<std::string> WgToolControl::run(const std::vector<std::string>& arguments) {
+  std::vector<std::string> argv = {wg_};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  std::vector<char*> pointers;
+  for (std::string& argument : argv) pointers.push_back(argument.data());
+  pointers.push_back(nullptr);
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0) return makeError("cannot run wg: pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, wg_.c_str(), &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipeFds[1]);
+  if (spawned != 0) {
+    ::close(pipeFds[0]);
+    return makeError("cannot run " + wg_ + ": " + std::string(std::strerror(spawned)) + "; install wireguard-tools");
+  }
+  std::string output;
+  char buffer[4096];
+  ssize_t got = 0;
+  while ((got = ::read(pipeFds[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR)) {
+    if (got > 0 && output.size() < kMaxToolOutput) output.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(pipeFds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string command = wg_;
+    for (const std::string& argument : arguments) command += " " + argument;
+    while (!output.empty() && output.back() == '\n') output.pop_back();
+    return makeError("`" + command + "` failed: " + output + "; is WireGuard interface " + interface_ + " up?");
+  }
+  return output;
+}
+
+Result<std::string> WgToolControl::publicKey() {
+  Result<std::string> output = run({"show", interface_, "public-key"});
+  if (!output.ok()) return output;
+  std::string key = output.value();
+  while (!key.empty() && (key.back() == '\n' || key.back() == ' ')) key.pop_back();
+  if (key.empty() || key == "(none)") {
+    return makeError("WireGuard interface " + interface_ + " has no private key; set one with `wg set`");
+  }
+  return key;
+}
+
+Result<uint16_t> WgToolControl::listenPort() {
+  Result<std::string> output = run({"show", interface_, "listen-port"});
+  if (!output.ok()) return makeError(output.error());
+  const int port = std::atoi(output->c_str());
+  if (port <= 0 || port > 65535) return makeError("WireGuard interface " + interface_ + " has no listen port");
+  return static_cast<uint16_t>(port);
+}
+
+Status WgToolControl::setPeer(const std::string& publicKey, const std::string& allowedIp, const std::string& endpoint) {
+  std::vector<std::string> arguments = {"set", interface_, "peer", publicKey, "allowed-ips", allowedIp};
+  if (!endpoint.empty()) {
+    arguments.push_back("endpoint");
+    arguments.push_back(endpoint);
+  }
+  Result<std::string> output = run(arguments);
+  if (!output.ok()) return makeError(output.error());
+  return Status::success();
+}
+
+Status WgToolControl::removePeer(const std::string& publicKey) {
+  Result<std::string> output = run({"set", interface_, "peer", publicKey, "remove"});
+  if (!output.ok()) return makeError(output.error());
+  return Status::success();
+}
+
+Result<std::vector<WireGuardPeerInfo>> WgToolControl::peers() {
+  Result<std::string> output = run({"show", interface_, "dump"});
+  if (!output.ok()) return makeError(output.error());
+  return parseWgDump(output.value());
+}
+
+Result<std::vector<WireGuardPeerInfo>> parseWgDump(const std::string& dump) {
+  std::vector<WireGuardPeerInfo> peers;
+  std::istringstream lines(dump);
+  std::string line;
+  bool first = true;
+  while (std::getline(lines, line)) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    const std::vector<std::string> fields = splitTabs(line);
+    if (fields.size() != 8) return makeError("unexpected `wg show dump` line with " + std::to_string(fields.size()) +
+                                             " fields (expected 8)");
+    WireGuardPeerInfo peer;
+    peer.publicKey = fields[0];
+    peer.endpoint = fields[2] == "(none)" ? "" : fields[2];
+    peer.allowedIps = fields[3] == "(none)" ? "" : fields[3];
+    peer.latestHandshake = std::atoll(fields[4].c_str());
+    peer.rxBytes = std::strtoull(fields[5].c_str(), nullptr, 10);
+    peer.txBytes = std::strtoull(fields[6].c_str(), nullptr, 10);
+    peers.push_back(std::move(peer));
+  }
+  return peers;
+}
+
+}  // namespace nefia::hub
