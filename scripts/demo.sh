@@ -19,11 +19,7 @@ echo "== 3/4 namespaces, operator WireGuard, sshd, agent"
 set -- "$PWD/build/supervisor/nefia-agent"
 source tests/integration/lib.sh
 source tests/integration/topology.sh
-if [ $keep = 1 ]; then
-  trap - EXIT
-else
-  trap 'cleanup_topology; cleanup' EXIT
-fi
+[ $keep = 1 ] && trap - EXIT  # --keep: leave namespaces and processes running
 make_topology
 start_operator_wireguard
 start_agent_sshd
@@ -37,7 +33,7 @@ wait_until 15 handshake_done || fail "no WireGuard handshake; see $WORK/agent.lo
 echo "\$ ip netns exec $NS_OP ping -c 2 10.99.0.2"
 op ping -c 2 -W 2 10.99.0.2 | sed 's/^/  /'
 echo "\$ ip netns exec $NS_OP ssh root@10.99.0.2 'uname -n; id -un; echo via \$SSH_CONNECTION'"
-op_ssh 'uname -n; id -un; echo via $SSH_CONNECTION' | sed 's/^/  /'
+SSH_USER=root op_ssh 'uname -n; id -un; echo via $SSH_CONNECTION' 2>/dev/null | sed 's/^/  /'
 echo "\$ nefia-agent status --config $WORK/agent.yaml"
 "$AGENT" status --config "$WORK/agent.yaml" | sed 's/^/  /'
 

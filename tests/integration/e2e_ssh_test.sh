@@ -3,7 +3,6 @@
 # (real sshd on 127.0.0.1:22, nefia-agent run). ssh and ping through the tunnel.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
-trap 'cleanup_topology; cleanup' EXIT
 
 make_topology
 start_operator_wireguard
@@ -20,7 +19,7 @@ pass "handshake with wireguard-go"
 op ping -c 3 -W 2 10.99.0.2 > "$WORK/ping.txt" || { cat "$WORK/ping.txt"; fail "ping 10.99.0.2 from the operator failed"; }
 pass "ping through the tunnel: $(grep -o '[0-9]* received' "$WORK/ping.txt")"
 
-out=$(op_ssh 'echo hello-from-$(hostname)-$((6*7))') || fail "ssh through the tunnel failed"
+out=$(SSH_USER=root op_ssh 'echo hello-from-$(hostname)-$((6*7))') || fail "ssh through the tunnel failed"
 [ "$out" = "hello-from-$(hostname)-42" ] || fail "unexpected ssh output: $out"
 pass "ssh root@10.99.0.2 runs a command: $out"
 

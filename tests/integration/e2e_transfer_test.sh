@@ -3,7 +3,6 @@
 # tunnel worker, 100 concurrent SSH sessions with the 101st connection refused, and SIGTERM with open sessions.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
-trap 'cleanup_topology; cleanup' EXIT
 
 make_topology
 start_operator_wireguard
@@ -18,30 +17,30 @@ head -c $((256 * 1024 * 1024)) /dev/urandom > "$WORK/payload"
 want=$(sha256sum < "$WORK/payload" | cut -d' ' -f1)
 
 start=$(now_ms)
-op_scp "$WORK/payload" root@10.99.0.2:"$WORK/uploaded" || fail "scp upload failed"
+op_scp "$WORK/payload" "$TEST_USER@10.99.0.2:$WORK/xfer/uploaded" || fail "scp upload failed"
 up_ms=$(( $(now_ms) - start ))
-[ "$(sha256sum < "$WORK/uploaded" | cut -d' ' -f1)" = "$want" ] || fail "uploaded file differs"
+[ "$(sha256sum < "$WORK/xfer/uploaded" | cut -d' ' -f1)" = "$want" ] || fail "uploaded file differs"
 start=$(now_ms)
-op_scp root@10.99.0.2:"$WORK/uploaded" "$WORK/downloaded" || fail "scp download failed"
+op_scp "$TEST_USER@10.99.0.2:$WORK/xfer/uploaded" "$WORK/downloaded" || fail "scp download failed"
 down_ms=$(( $(now_ms) - start ))
 [ "$(sha256sum < "$WORK/downloaded" | cut -d' ' -f1)" = "$want" ] || fail "downloaded file differs"
 pass "scp 256 MiB up ($up_ms ms) and down ($down_ms ms), SHA-256 equal"
-rm -f "$WORK/uploaded" "$WORK/downloaded"
+rm -f "$WORK/xfer/uploaded" "$WORK/downloaded"
 
 # kill -9 the tunnel worker in the middle of a transfer: TCP state lives in the forwarder, so it completes.
-op_scp "$WORK/payload" root@10.99.0.2:"$WORK/uploaded" &
+op_scp "$WORK/payload" "$TEST_USER@10.99.0.2:$WORK/xfer/uploaded" &
 scp_pid=$!
 PIDS_TO_KILL+=("$scp_pid")
-partly_there() { [ -f "$WORK/uploaded" ] && [ "$(stat -c %s "$WORK/uploaded")" -gt $((32 * 1024 * 1024)) ]; }
+partly_there() { [ -f "$WORK/xfer/uploaded" ] && [ "$(stat -c %s "$WORK/xfer/uploaded")" -gt $((32 * 1024 * 1024)) ]; }
 wait_until 60 partly_there || fail "the transfer did not get going"
 tunnel_pid=$(health "r['workers']['tunnel']['pid']")
 kill -KILL "$tunnel_pid"
-echo "killed tunnel worker $tunnel_pid at $(stat -c %s "$WORK/uploaded") bytes"
+echo "killed tunnel worker $tunnel_pid at $(stat -c %s "$WORK/xfer/uploaded") bytes"
 wait "$scp_pid" || fail "scp failed after the tunnel worker was killed"
-[ "$(sha256sum < "$WORK/uploaded" | cut -d' ' -f1)" = "$want" ] || fail "file differs after the tunnel restart"
+[ "$(sha256sum < "$WORK/xfer/uploaded" | cut -d' ' -f1)" = "$want" ] || fail "file differs after the tunnel restart"
 [ "$(health "r['workers']['tunnel']['restarts']")" -ge 1 ] || fail "tunnel restart not counted"
 pass "kill -9 of the tunnel worker mid-transfer: transfer completed, SHA-256 equal"
-rm -f "$WORK/uploaded" "$WORK/payload"
+rm -f "$WORK/xfer/uploaded" "$WORK/payload"
 
 # 100 SSH sessions at once; the 101st TCP connection is refused with a reset; all recover after.
 for i in $(seq 1 100); do

@@ -15,6 +15,7 @@ ag() { ip netns exec "$NS_AG" "$@"; }
 cleanup_topology() {
   rm -f "/var/run/wireguard/$WG_IF.sock"
 }
+CLEANUP_HOOKS+=(cleanup_topology)
 
 make_topology() {
   ip netns add "$NS_OP"; NETNS_TO_DELETE+=("$NS_OP")
@@ -46,8 +47,20 @@ start_operator_wireguard() {
   ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
 }
 
-start_agent_sshd() {  # a real sshd on 127.0.0.1:22 inside the agent namespace, key auth for root only
-  mkdir -p /run/sshd
+# Sessions log in as a dedicated user whose shell is /bin/sh: root's shell start-up files on a developer
+# machine (pyenv rehash with a 60 s lock, say) would make timings depend on the host, not on the agent.
+TEST_USER=nefia-e2e
+ensure_test_user() {
+  getent passwd "$TEST_USER" >/dev/null || useradd --system --no-create-home --home-dir /nonexistent \
+    --shell /bin/sh "$TEST_USER"
+  usermod -p '*' "$TEST_USER"  # no password, but not "locked" ('!'), which sshd refuses even for keys
+}
+
+start_agent_sshd() {  # a real sshd on 127.0.0.1:22 inside the agent namespace, key auth only
+  ensure_test_user
+  mkdir -p /run/sshd "$WORK/xfer"
+  chmod 1777 "$WORK/xfer"
+  chmod 755 "$WORK"
   ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$WORK/client_key"
   cp "$WORK/client_key.pub" "$WORK/authorized_keys"
@@ -63,9 +76,9 @@ StrictModes no
 PidFile none
 MaxStartups 300
 MaxSessions 300
-Subsystem sftp /usr/lib/openssh/sftp-server
+Subsystem sftp internal-sftp
 CONF
-  ag /usr/sbin/sshd -f "$WORK/sshd_config" -D -e 2>> "$WORK/sshd.log" &
+  ag /usr/sbin/sshd -f "$WORK/sshd_config" -D -e >> "$WORK/sshd.log" 2>&1 &
   SSHD_PID=$!
   PIDS_TO_KILL+=("$SSHD_PID")
   wait_until 10 ag bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' || fail "sshd did not listen on 127.0.0.1:22"
@@ -87,15 +100,15 @@ YAML
 }
 
 start_agent_in_namespace() {
-  ip netns exec "$NS_AG" "$AGENT" run --config "$WORK/agent.yaml" --log-file "$WORK/agent.log" "$@" 2>>"$WORK/stderr.log" &
+  ip netns exec "$NS_AG" "$AGENT" run --config "$WORK/agent.yaml" --log-file "$WORK/agent.log" "$@" >>"$WORK/stderr.log" 2>&1 &
   AGENT_PID=$!
   PIDS_TO_KILL+=("$AGENT_PID")
 }
 
-# ssh from the operator namespace to the agent's VPN address.
+# ssh from the operator namespace to the agent's VPN address (as $SSH_USER, default the test user).
 op_ssh() {
   op ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-    -o ConnectTimeout=10 -o BatchMode=yes root@10.99.0.2 "$@"
+    -o ConnectTimeout=10 -o BatchMode=yes "${SSH_USER:-$TEST_USER}@10.99.0.2" "$@"
 }
 op_scp() {
   op scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
