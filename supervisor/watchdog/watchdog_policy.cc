@@ -70,7 +70,10 @@ std::optional<WatchdogTime> WatchdogPolicy::nextRebuildAt() const {
 
 WatchdogTime WatchdogPolicy::nextWakeup() const {
   WatchdogTime next = awaitingAnswer_ ? requestedAt_ + timings_.statusTimeout : nextCheckAt_;
-  if (auto rebuildAt = nextRebuildAt()) next = std::min(next, *rebuildAt);
+  // A due rebuild waits for the pending answer (see onTimer), unless a network change wants it now.
+  if (auto rebuildAt = nextRebuildAt(); rebuildAt && (!awaitingAnswer_ || rebuildAtOnce_)) {
+    next = std::min(next, *rebuildAt);
+  }
   if (state_ == WatchdogState::kVerifying && !verdictDue_) next = std::min(next, verifyUntil_);
   return next;
 }
@@ -82,6 +85,11 @@ WatchdogAction WatchdogPolicy::onTimer(WatchdogTime now) {
     onPeerStatus(now, std::nullopt);
   }
   if (auto rebuildAt = nextRebuildAt(); rebuildAt && now >= *rebuildAt) {
+    // The tunnel's own retries may have healed it during the wait: look once more before replacing it.
+    // A network change does not wait for that look; the old path is gone.
+    const bool reportSinceDue = lastReportAt_ && *lastReportAt_ >= *rebuildAt;
+    if (!rebuildAtOnce_ && !reportSinceDue) return awaitingAnswer_ ? WatchdogAction::kNone : requestStatus(now);
+    rebuildAtOnce_ = false;
     ++rebuildCount_;
     lastRebuild_ = now;
     state_ = WatchdogState::kVerifying;
@@ -133,6 +141,7 @@ bool WatchdogPolicy::anyEndpointPeerStale() const {
 }
 
 void WatchdogPolicy::onPeerStatus(WatchdogTime now, const std::optional<std::vector<PeerSnapshot>>& peers) {
+  lastReportAt_ = now;
   const bool isCheck = awaitingAnswer_ || !peers;
   if (!awaitingAnswer_ && !peers) requestedAt_ = now;
   if (isCheck) awaitingAnswer_ = false;
@@ -186,6 +195,7 @@ void WatchdogPolicy::becomeHealthy(const char* why) {
     logInfo(kComponent, "tunnel healthy again: ", why, " (", failures_, " failed rebuilds before)");
   }
   state_ = WatchdogState::kHealthy;
+  rebuildAtOnce_ = false;
   failures_ = 0;
   staleChecks_ = 0;
   verdictDue_ = false;
@@ -218,6 +228,7 @@ void WatchdogPolicy::onNetworkChange(WatchdogTime now) {
           state_ == WatchdogState::kCoolingDown ? " (cutting the cooldown short)" : "");
   state_ = WatchdogState::kWaiting;
   rebuildAt_ = now;
+  rebuildAtOnce_ = true;
   verdictDue_ = false;
 }
 

@@ -69,7 +69,8 @@ class WatchdogPolicy {
 
   // When onTimer() wants to run next; it may already have passed.
   WatchdogTime nextWakeup() const;
-  // Call at nextWakeup(). At most one action per call; call nextWakeup() again afterwards.
+  // Call at nextWakeup(). At most one action per call; call nextWakeup() again afterwards. A rebuild that
+  // falls due is preceded by one more status request (a tunnel that healed during the wait is kept).
   WatchdogAction onTimer(WatchdogTime now);
   // Every status report from the tunnel (answers to our requests and the supervisor's own polls), or
   // nullopt when a request failed. Only the first report after a kRequestStatus counts as a check; any
@@ -109,7 +110,9 @@ class WatchdogPolicy {
   WatchdogTime rebuildAt_{};
   WatchdogTime verifyUntil_{};
   bool verdictDue_ = false;  // the verification deadline passed; the next check decides
+  bool rebuildAtOnce_ = false;  // a network change: no last look at the tunnel before rebuilding
   bool awaitingAnswer_ = false;
+  std::optional<WatchdogTime> lastReportAt_;  // any report or failed request
   WatchdogTime requestedAt_{};
   std::set<std::string> endpointPeers_;  // public keys of the peers configured with an endpoint
   std::map<std::string, bool> stale_;    // public key -> stale, as of the last report

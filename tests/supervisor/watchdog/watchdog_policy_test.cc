@@ -247,6 +247,29 @@ TEST(WatchdogPolicyRebuild, HealingDuringACooldownResetsTheSequence) {
   EXPECT_EQ(sim.rebuilds, (std::vector<Duration>{35s, 65s, 135s}));
 }
 
+TEST(WatchdogPolicyRebuild, ATunnelThatHealedDuringTheWaitIsNotRebuilt) {
+  Simulation sim;
+  sim.runUntil(100s);
+  ASSERT_EQ(sim.policy.state(), WatchdogState::kCoolingDown);
+  const WatchdogTime rebuildAt = *sim.policy.nextRebuildAt();
+  // The session comes back just before the cooldown ends, between two checks.
+  sim.tunnel = [rebuildAt](WatchdogTime now) {
+    return now < rebuildAt - 100ms ? std::vector<PeerSnapshot>{{kOperator, std::nullopt}} : handshakeAt(rebuildAt - 100ms);
+  };
+  sim.runUntil(rebuildAt - kStart);
+  EXPECT_EQ(sim.rebuilds.size(), 2u);
+  EXPECT_TRUE(sim.policy.healthy());
+}
+
+TEST(WatchdogPolicyRebuild, ADueRebuildLooksAtTheTunnelOnceMore) {
+  Simulation sim;
+  sim.runUntil(34s);
+  const int requests = sim.requests;
+  sim.runUntil(35s);
+  EXPECT_EQ(sim.requests, requests + 1);
+  EXPECT_EQ(sim.rebuilds, std::vector<Duration>{35s});
+}
+
 TEST(WatchdogPolicyRebuild, NetworkChangeRebuildsAtOnceEvenDuringACooldown) {
   Simulation sim;
   sim.runUntil(100s);
@@ -283,7 +306,10 @@ TEST(WatchdogPolicyStatusFailures, AnUnansweredRequestTimesOutAndCountsAsAllStal
   sim.runUntil(20s);  // requested at 15 s, 5 s without an answer
   EXPECT_EQ(sim.policy.state(), WatchdogState::kSuspect);
   sim.runUntil(40s);  // the next request at 30 s (15 s after the first), timed out at 35 s
-  EXPECT_EQ(sim.rebuilds, std::vector<Duration>{40s});
+  EXPECT_EQ(sim.policy.nextRebuildAt(), kStart + 40s);
+  EXPECT_TRUE(sim.rebuilds.empty());
+  sim.runUntil(45s);  // the last look before the rebuild goes unanswered too
+  EXPECT_EQ(sim.rebuilds, std::vector<Duration>{45s});
 }
 
 TEST(WatchdogPolicyStatusFailures, ReportsThatWereNotAskedForAreNotChecks) {
