@@ -224,6 +224,10 @@ void WatchdogPolicy::rebuildFailed(WatchdogTime now) {
 }
 
 void WatchdogPolicy::onNetworkChange(WatchdogTime now) {
+  if (endpointPeers_.empty()) {
+    logInfo(kComponent, "network change: no peer has an endpoint, so there is nothing to rebuild for");
+    return;
+  }
   logInfo(kComponent, "network change: rebuilding the tunnel now",
           state_ == WatchdogState::kCoolingDown ? " (cutting the cooldown short)" : "");
   state_ = WatchdogState::kWaiting;

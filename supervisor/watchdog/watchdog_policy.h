@@ -76,7 +76,8 @@ class WatchdogPolicy {
   // nullopt when a request failed. Only the first report after a kRequestStatus counts as a check; any
   // report that shows a live endpoint peer ends a rebuild sequence at once.
   void onPeerStatus(WatchdogTime now, const std::optional<std::vector<PeerSnapshot>>& peers);
-  // Local addresses changed: rebuild at the next onTimer(), even during a back-off or cooldown.
+  // Local addresses changed: rebuild at the next onTimer(), even during a back-off or cooldown (not
+  // without an endpoint peer: incoming-only peers find us again by roaming).
   void onNetworkChange(WatchdogTime now);
 
   bool isStale(const PeerSnapshot& peer, WatchdogTime now) const;

@@ -331,6 +331,15 @@ TEST(WatchdogPolicyNoEndpoint, WithoutAnEndpointPeerItNeverRebuilds) {
   EXPECT_TRUE(sim.policy.healthy());
 }
 
+TEST(WatchdogPolicyNoEndpoint, ANetworkChangeDoesNotRebuildWithoutAnEndpointPeer) {
+  WatchdogPolicy policy({}, kStart);
+  policy.setPeers({{kIncoming, "", "10.99.0.3", 0s}});
+  policy.onNetworkChange(kStart + 1s);
+  EXPECT_EQ(policy.nextWakeup(), kStart + 15s);
+  EXPECT_EQ(policy.onTimer(kStart + 1s), WatchdogAction::kNone);
+  EXPECT_EQ(policy.rebuildCount(), 0u);
+}
+
 TEST(WatchdogPolicyNoEndpoint, OneLiveEndpointPeerOfTwoIsEnough) {
   Simulation sim({{kOperator, "192.0.2.1:51821", "10.99.0.1", 25s}, {"second-key", "192.0.2.9:51821", "10.99.0.9", 25s}});
   sim.tunnel = [](WatchdogTime now) {
