@@ -29,10 +29,13 @@ int fail(const std::string& message) {
   return 1;
 }
 
-nefia::Result<std::chrono::seconds> parseSeconds(const std::string& flag, const std::string& text) {
+template <typename Unit>
+nefia::Result<Unit> parseDuration(const std::string& flag, const std::string& text) {
   nefia::Result<nefia::Duration> duration = nefia::parseGoDuration(text);
   if (!duration.ok()) return nefia::makeError(flag + " " + text + ": " + duration.error());
-  return std::chrono::duration_cast<std::chrono::seconds>(duration.value());
+  const Unit value = std::chrono::duration_cast<Unit>(duration.value());
+  if (value.count() <= 0) return nefia::makeError(flag + " " + text + ": must be positive");
+  return value;
 }
 
 std::string withDefaultPort(const std::string& address) {
@@ -118,7 +121,7 @@ int main(int argc, char** argv) {
   hub::WgToolControl wireguard(state->settings.interfaceName);
 
   if (invite->parsed() || reinvite->parsed()) {
-    Result<std::chrono::seconds> lifetime = parseSeconds("--ttl", ttl);
+    Result<std::chrono::seconds> lifetime = parseDuration<std::chrono::seconds>("--ttl", ttl);
     if (!lifetime.ok()) return fail(lifetime.error());
     inviteRequest.ttl = lifetime.value();
     inviteRequest.reinvite = reinvite->parsed();
@@ -143,9 +146,9 @@ int main(int argc, char** argv) {
     std::cout << table.value();
     return 0;
   }
-  Result<std::chrono::seconds> interval = parseSeconds("--rate-interval", rateInterval);
+  Result<std::chrono::milliseconds> interval = parseDuration<std::chrono::milliseconds>("--rate-interval", rateInterval);
   if (!interval.ok()) return fail(interval.error());
-  Result<std::chrono::seconds> restore = parseSeconds("--restore-interval", restoreInterval);
+  Result<std::chrono::seconds> restore = parseDuration<std::chrono::seconds>("--restore-interval", restoreInterval);
   if (!restore.ok()) return fail(restore.error());
   hubSettings.rateLimit.refillInterval = interval.value();
   hubSettings.restoreInterval = restore.value();

@@ -1,5 +1,5 @@
-// Flag checks of `nefia-agent enroll`, each error with what, where and what to do; exit 2 for bad flags,
-// 1 for a refused action. Never prints the token.
+// `nefia-agent enroll`: flag checks, each error with what, where and what to do (exit 2 for bad flags, 1 for a
+// refused action), then the enrollment itself (supervisor/enroll). Never prints the token.
 #include "supervisor/enroll_command.h"
 
 #include <sys/stat.h>
@@ -11,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/config/config_paths.h"
 #include "common/config/net_address.h"
+#include "supervisor/enroll/enrollment.h"
 
 namespace nefia::supervisor {
 namespace {
@@ -64,8 +65,21 @@ int runEnrollCommand(const cli::CommandLine& commandLine) {
     return fail(1, "--install: service installation is not part of this build yet; enroll without --install "
                    "and start `nefia-agent run` from your service manager");
   }
-  return fail(1, "enrollment with the operator hub is not part of this build yet; the flags are valid. "
-                 "Write " + configPath + " by hand (see the README) and start `nefia-agent run`");
+  enroll::EnrollPlan plan;
+  plan.token = trimmed(token);
+  plan.configPath = configPath;
+  plan.sshAddr = sshAddr->toString();
+  plan.replaceExisting = options.force;
+  if (!options.yes) {
+    plan.confirm = [](const std::string& question) {
+      std::cout << question << std::flush;
+      std::string answer;
+      if (!std::getline(std::cin, answer)) return false;
+      answer = trimmed(answer);
+      return answer == "y" || answer == "Y" || answer == "yes";
+    };
+  }
+  return enroll::runEnrollment(plan, std::cout, std::cerr);
 }
 
 }  // namespace nefia::supervisor

@@ -1,5 +1,5 @@
-// `nefia-agent enroll`: checks its flags (token source, --ssh-addr, --out-dir, --force, --yes, --install).
-// The enrollment protocol itself is a later issue; until then the command says so after the checks.
+// `nefia-agent enroll`: checks its flags (token source, --ssh-addr, --out-dir, --force, --yes, --install), then
+// enrolls with the operator's hub (supervisor/enroll/enrollment.h).
 #pragma once
 
 #include "supervisor/cli/cli_options.h"

@@ -1,0 +1,175 @@
+// The enrollment sequence, in the order of the reference's transcript. Each failure prints the reference's error
+// text (when the hub gave one) followed by its resolution line, and exits before anything is written.
+#include "supervisor/enroll/enrollment.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "common/base64.h"
+#include "common/config/agent_config.h"
+#include "common/config/config_writer.h"
+#include "common/config/net_address.h"
+#include "common/invite/enroll_errors.h"
+#include "common/invite/invite_token.h"
+#include "common/log.h"
+#include "supervisor/enroll/host_facts.h"
+#include "supervisor/enroll/hub_client.h"
+#include "supervisor/enroll/tunnel_probe.h"
+#include "workers/tunnel/crypto.h"
+
+namespace nefia::enroll {
+namespace {
+
+std::string fingerprintOf(const std::string& key) {
+  const auto space = key.find(' ');
+  auto blob = base64Decode(space == std::string::npos ? "" : key.substr(space + 1));
+  if (!blob) return "";
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, blob->data(), blob->size());
+  std::string encoded = base64Encode(digest, sizeof digest);
+  while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+  return "SHA256:" + encoded;
+}
+
+std::string hostOf(const std::string& address) {
+  Result<HostPort> parsed = parseHostPort(address);
+  return parsed.ok() ? parsed->host : "";
+}
+
+Status ensureDirectory(const std::string& configPath) {
+  const auto slash = configPath.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return Status::success();
+  const std::string directory = configPath.substr(0, slash);
+  std::string partial;
+  for (std::size_t start = 0; start <= directory.size();) {
+    const auto next = directory.find('/', start);
+    partial = directory.substr(0, next);
+    if (!partial.empty()) ::mkdir(partial.c_str(), 0700);
+    if (next == std::string::npos) break;
+    start = next + 1;
+  }
+  struct stat info {};
+  if (::stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return makeError("cannot create the config directory " + directory + "; pass --out-dir to a writable directory");
+  }
+  return Status::success();
+}
+
+int refused(std::ostream& err, const std::string& error) {
+  err << "Error: " << error << "\n" << "Resolution: " << invite::enrollErrorResolution(error) << "\n";
+  return kExitFailed;
+}
+
+}  // namespace
+
+int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) {
+  Result<invite::InvitePayload> token = invite::parseInviteToken(plan.token);
+  if (!token.ok()) {
+    err << "Error: " << invite::kErrorInvalidSignature << " (" << token.error() << ")\n"
+        << "Resolution: " << invite::enrollErrorResolution(invite::kErrorInvalidSignature) << "\n";
+    return kExitFailed;
+  }
+  if (plan.confirm && !plan.confirm("Enroll this host as \"" + token->hostName + "\" with the operator at " +
+                                    token->enrollAddresses.front() + "? [y/N] ")) {
+    err << "Enrollment cancelled; nothing was sent or written.\n";
+    return kExitFailed;
+  }
+
+  wg::initializeCrypto();
+  const Key32 privateKey = wg::generatePrivateKey();
+  const Key32 publicKey = wg::publicKeyFor(privateKey);
+  const std::string privateKeyText = base64Encode(privateKey.data(), privateKey.size());
+  Logger::instance().registerSecret(privateKeyText);
+  Logger::instance().registerSecret(plan.token);
+
+  invite::EnrollRequest request;
+  request.token = plan.token;
+  request.publicKey = base64Encode(publicKey.data(), publicKey.size());
+  request.listenPort = kDefaultListenPort;
+  request.sshHostKeys = collectSshHostKeys(plan.sshAddr);
+  request.facts = collectHostFacts();
+
+  std::optional<invite::EnrollResponse> response;
+  for (const std::string& address : token->enrollAddresses) {
+    out << "Connecting to operator at " << address << "... " << std::flush;
+    Result<int> connection = connectToHub(address, plan.connectTimeout);
+    if (!connection.ok()) {
+      out << "\n";
+      err << "Direct connection to " << address << " failed: " << connection.error() << "\n";
+      continue;
+    }
+    request.localEndpoint = localEndpointFor(discoverLocalIp(hostOf(address)), "", request.listenPort);
+    Result<invite::EnrollResponse> answer = exchangeWithHub(connection.value(), address, token->hubCertSha256, request);
+    if (!answer.ok()) {
+      out << "\n";
+      err << "Error: " << answer.error() << "\n";
+      return kExitFailed;
+    }
+    response = answer.value();
+    break;
+  }
+  if (!response) {
+    err << "Error: could not reach the operator's enrollment hub at any address in the token ("
+        << token->enrollAddresses.size() << " tried)\n"
+        << "Resolution: check that `nefia vpn hub` runs on the operator and that TCP to the token's address is "
+        << "reachable from this host (the cloud relay fallback is not part of this build)\n";
+    return kExitFailed;
+  }
+  if (!response->error.empty()) {
+    out << "\n";
+    if (response->error != invite::kErrorRateLimited) out << "Validating invite token... FAILED\n";
+    return refused(err, response->error);
+  }
+  out << "Direct enrollment succeeded.\n" << "Validating invite token... OK\n";
+
+  Result<Cidr> address = parseCidr(response->address);
+  if (!address.ok()) return refused(err, std::string(invite::kErrorValidationFailed));
+  AgentConfig config;
+  config.privateKey = privateKeyText;
+  config.listenPort = request.listenPort;
+  config.address = response->address;
+  config.sshAddr = plan.sshAddr;
+  config.hostId = response->hostId;
+  PeerEntry peer;
+  peer.publicKey = response->operatorPublicKey;
+  peer.endpoint = response->operatorEndpoint;
+  peer.vpnAddr = response->operatorVpnAddr;
+  config.peers.push_back(peer);
+  if (Status directory = ensureDirectory(plan.configPath); !directory.ok()) {
+    err << "Error: " << directory.error() << "\n";
+    return kExitFailed;
+  }
+  const ConfigWriteMode mode = plan.replaceExisting ? ConfigWriteMode::kReplace : ConfigWriteMode::kMergeIntoExisting;
+  if (Status written = writeAgentConfig(plan.configPath, config, mode); !written.ok()) {
+    err << "Error: enrolled with the operator, but writing " << plan.configPath << " failed: " << written.error()
+        << "\nResolution: fix the path and enroll again with a token from `nefia vpn reinvite`\n";
+    return kExitFailed;
+  }
+  out << "Key exchange... OK\n";
+
+  TunnelProbe probe;
+  probe.privateKey = privateKey;
+  probe.listenPort = config.listenPort;
+  probe.agentVpnAddr = address->address.toString();
+  probe.operatorPublicKey = peer.publicKey;
+  probe.operatorEndpoint = peer.endpoint;
+  probe.operatorVpnAddr = peer.vpnAddr;
+  probe.deadline = plan.tunnelDeadline;
+  const Status tunnel = proveTunnel(probe);
+  if (tunnel.ok()) out << "VPN tunnel established " << probe.agentVpnAddr << "\n";
+  if (!request.sshHostKeys.empty()) {
+    out << "SSH host key registered " << fingerprintOf(request.sshHostKeys.front()) << "\n";
+  }
+  if (!tunnel.ok()) {
+    err << "Error: enrolled, but the VPN tunnel is not proven: " << tunnel.error() << "\n"
+        << "Resolution: the config is kept; once UDP to " << peer.endpoint << " works, start `nefia-agent run`\n";
+    out << "Config written to " << plan.configPath << "\n";
+    return kExitTunnelUnproven;
+  }
+  out << "Enrollment successful!\n" << "Config written to " << plan.configPath << "\n";
+  return kExitEnrolled;
+}
+
+}  // namespace nefia::enroll
