@@ -35,6 +35,10 @@ set(NEFIA_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs under ctes
 function(nefia_add_fuzzer name)
   cmake_parse_arguments(ARG "" "SEEDS" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  if(NOT TARGET fuzzers)
+    add_custom_target(fuzzers)  # CI builds only these in the fuzz build
+  endif()
+  add_dependencies(fuzzers ${name})
   nefia_harden(${name})
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)

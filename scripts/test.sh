@@ -22,9 +22,10 @@ ctest_in() {  # ctest_in BUILD_DIR ARGS...: ctest with its summary line, output 
   ctest --test-dir "$1" --output-on-failure --no-tests=error "${@:2}"
 }
 
-configure_and_build() {  # configure_and_build DIR CMAKE_ARGS...
-  local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null && cmake --build "$dir" -j"$jobs"
+configure_and_build() {  # configure_and_build DIR [--target T] CMAKE_ARGS...
+  local dir=$1 target=(); shift
+  if [ "${1:-}" = --target ]; then target=(--target "$2"); shift 2; fi
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null && cmake --build "$dir" -j"$jobs" "${target[@]}"
 }
 
 stage setup ./scripts/setup.sh
@@ -39,7 +40,7 @@ stage sanitizers bash -c "$(declare -f configure_and_build ctest_in); jobs=$jobs
   configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DNEFIA_SANITIZE=ON -DNEFIA_INTEGRATION_TESTS=OFF && \
   ctest_in build-asan -L unit -j$jobs --timeout 300"
 stage fuzz bash -c "$(declare -f configure_and_build ctest_in); jobs=$jobs; \
-  CC=clang CXX=clang++ configure_and_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEFIA_FUZZ=ON \
+  CC=clang CXX=clang++ configure_and_build build-fuzz --target fuzzers -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEFIA_FUZZ=ON \
     -DNEFIA_FUZZ_SECONDS=$fuzz_seconds -DNEFIA_INTEGRATION_TESTS=OFF && ctest_in build-fuzz -L fuzz -j$jobs"
 
 echo "=== summary"
