@@ -2,7 +2,7 @@
 // All decisions stay in the policy; this file only converts clocks and keeps the timer armed.
 #include "supervisor/watchdog/watchdog.h"
 
-#include <algorithm>
+#include <tuple>
 
 namespace nefia::supervisor {
 namespace {

@@ -7,7 +7,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "common/config/agent_config.h"
