@@ -12,9 +12,11 @@ wait_until 10 all_workers_ready || fail "workers did not all become ready within
 pass "four workers ready"
 
 # Process names and sandbox, as an admin would check them.
-[ "$(pgrep -x nefia-agent)" = "$AGENT_PID" ] || fail "pgrep nefia-agent should match only the supervisor ($AGENT_PID), got: $(pgrep -x nefia-agent | tr '\n' ' ')"
+# Other agents may run on a developer's machine: look only at our supervisor and its children.
+pgrep -x nefia-agent | grep -qx "$AGENT_PID" || fail "pgrep nefia-agent does not match the supervisor ($AGENT_PID)"
+[ -z "$(pgrep -x -P "$AGENT_PID" nefia-agent)" ] || fail "a worker matches pgrep nefia-agent: $(pgrep -x -P "$AGENT_PID" nefia-agent | tr '\n' ' ')"
 for name in nefia-tunnel nefia-forward nefia-beacons nefia-updater; do
-  pid=$(pgrep -x "$name") || fail "no process named $name"
+  pid=$(pgrep -x -P "$AGENT_PID" "$name") || fail "no process named $name"
   grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" || fail "$name lacks NoNewPrivs"
   grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status" || fail "$name has no seccomp filter"
   uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
@@ -25,7 +27,7 @@ pass "workers named, NoNewPrivs 1, Seccomp 2, non-root"
 declare -A before
 for w in tunnel forwarder beacons updater; do before[$w]=$(health "r['workers']['$w']['pid']"); done
 
-kill -HUP $(pgrep nefia-agent)
+kill -HUP $(pgrep -x -P $$ nefia-agent)  # the reference's `kill -HUP $(pgrep nefia-agent)`, limited to ours
 wait_until 5 grep -q "config reloaded: nothing" "$WORK/agent.log" || fail "SIGHUP did not reach the supervisor"
 for w in tunnel forwarder beacons updater; do
   [ "$(health "r['workers']['$w']['pid']")" = "${before[$w]}" ] || fail "SIGHUP restarted worker $w"
@@ -75,13 +77,12 @@ wait_until 5 bash -c "! '$AGENT' status --config '$WORK/agent.yaml' | grep -q '^
 pass "broken reload keeps running and reports Config Error; a good reload clears it"
 
 # SIGTERM: exit 0 within the drain bound, a final report, no worker left.
+worker_pids=$(pgrep -P "$AGENT_PID")
 kill -TERM "$AGENT_PID"
 start=$(now_ms)
 wait_until 40 bash -c "! kill -0 $AGENT_PID" || fail "the agent did not exit within 40 s of SIGTERM"
 set +e; wait "$AGENT_PID"; code=$?; set -e
 [ "$code" = 0 ] || fail "exit code after SIGTERM was $code"
-for name in nefia-tunnel nefia-forward nefia-beacons nefia-updater; do
-  pgrep -x "$name" >/dev/null && fail "$name still running after shutdown"
-done
+for pid in $worker_pids; do kill -0 "$pid" 2>/dev/null && fail "worker $pid still running after shutdown"; done
 [ "$(health "r['workers']['tunnel']['state']")" = stopped ] || fail "final health report does not show stopped workers"
 pass "SIGTERM: exit 0 after $(( $(now_ms) - start )) ms, final health report written"
