@@ -29,8 +29,9 @@ void enlargeSendBuffer(int fd) {
 
 }  // namespace
 
-PacketLink::PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes)
+PacketLink::PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes, PacketLinkNames names)
     : loop_(loop),
+      names_(names),
       fd_(fd),
       slotBytes_(maxPacketBytes),
       inbound_(kPacketBatch * maxPacketBytes),
@@ -83,7 +84,7 @@ void PacketLink::replaceFd(int fd) {
   linkUp_ = true;
   waitingWritable_ = false;
   enlargeSendBuffer(fd_.get());
-  logInfo(kComponent, "packet link to the tunnel worker replaced; resuming");
+  logInfo(names_.component, "packet link to ", names_.peer, " replaced; resuming");
   if (onPacket_) startPolling();
 }
 
@@ -94,9 +95,8 @@ void PacketLink::markLinkDown(const char* why, int error) {
   head_ = 0;
   count_ = 0;
   waitingWritable_ = false;
-  logWarn(kComponent, "packet link to the tunnel worker ", why, error != 0 ? ": " : "",
-          error != 0 ? std::strerror(error) : "",
-          "; open connections wait (lwIP retransmits) until the supervisor hands over a new link");
+  logWarn(names_.component, "packet link to ", names_.peer, " ", why, error != 0 ? ": " : "",
+          error != 0 ? std::strerror(error) : "", "; ", names_.whileDown);
   updatePollEvents();
 }
 
@@ -139,7 +139,7 @@ void PacketLink::readBatches() {
       mmsghdr& message = inboundMessages_[i];
       if (message.msg_len == 0) {
         // A SOCK_SEQPACKET read of zero bytes is end of stream: the tunnel worker is gone.
-        markLinkDown("was closed by the tunnel worker", 0);
+        markLinkDown("was closed by its peer", 0);
         return;
       }
       if (message.msg_hdr.msg_flags & MSG_TRUNC) {

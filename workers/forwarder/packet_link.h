@@ -23,12 +23,19 @@ struct PacketLinkStats {
   uint64_t droppedInbound = 0;   // larger than the receive slots (truncated by the kernel)
 };
 
+// How log lines name this end and its peer (the tunnel worker uses the same link toward the forwarder).
+struct PacketLinkNames {
+  const char* component = "forwarder";
+  const char* peer = "the tunnel worker";
+  const char* whileDown = "open connections wait (lwIP retransmits) until the supervisor hands over a new link";
+};
+
 class PacketLink {
  public:
   using PacketHandler = std::function<void(std::span<const uint8_t> packet)>;
 
   // Takes ownership of fd. maxPacketBytes is the largest packet accepted or sent (the MTU).
-  PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes);
+  PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes, PacketLinkNames names = {});
   PacketLink(const PacketLink&) = delete;
   PacketLink& operator=(const PacketLink&) = delete;
   ~PacketLink();
@@ -58,6 +65,7 @@ class PacketLink {
   void markLinkDown(const char* why, int error);
 
   uv_loop_t* loop_;
+  PacketLinkNames names_;
   ipc::UniqueFd fd_;
   std::size_t slotBytes_;
   PacketHandler onPacket_;

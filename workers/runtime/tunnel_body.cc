@@ -6,15 +6,17 @@
 #include "common/base64.h"
 #include "common/config/rfc3339.h"
 #include "common/log.h"
-#include "workers/runtime/batched_socket.h"
+#include "workers/forwarder/packet_link.h"
 #include "workers/runtime/worker_body.h"
 #include "workers/tunnel/constants.h"
 #include "workers/tunnel/device.h"
+#include "workers/tunnel/udp_batch.h"
 
 namespace nefia::workers {
 namespace {
 
 constexpr const char* kComponent = "tunnel";
+constexpr std::size_t kMaxPacketBytes = 2048;  // above the 1420-byte MTU: a larger packet is not ours
 
 Result<Key32> decodeKey(const nlohmann::json& value, const char* field) {
   if (!value.is_string()) return makeError(std::string(field) + " is missing");
@@ -26,21 +28,28 @@ Result<Key32> decodeKey(const nlohmann::json& value, const char* field) {
   return key;
 }
 
+// The UDP side uses the tunnel library's batched sender/receiver on the handed-over socket; the packet side
+// uses the forwarder's PacketLink (the same code on both ends of the socketpair).
 class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg::PacketReceiver {
  public:
-  explicit TunnelBody(WorkerContext context)
-      : context_(context),
-        udp_(context.loop, [this](std::span<uint8_t> datagram, const sockaddr* from, socklen_t length) {
-               onDatagram(datagram, from, length);
-             },
-             [this] { afterBatch(); }),
-        packets_(context.loop, [this](std::span<uint8_t> packet, const sockaddr*, socklen_t) { onPacket(packet); },
-                 [this] { afterBatch(); }) {
+  explicit TunnelBody(WorkerContext context) : context_(context) {
     timer_.init(uv_timer_init, context.loop);
     timer_.get()->data = this;
+    // Once per loop iteration, after every callback that may have produced datagrams: one sendmmsg for
+    // the whole batch, then sleep until the device's next deadline. Unref'd: it keeps nothing alive.
+    beforeBlocking_.init(uv_prepare_init, context.loop);
+    beforeBlocking_.get()->data = this;
+    uv_prepare_start(beforeBlocking_.get(), [](uv_prepare_t* handle) {
+      static_cast<TunnelBody*>(handle->data)->afterBatch();
+    });
+    uv_unref(beforeBlocking_.asHandle());
   }
 
-  ~TunnelBody() override { timer_.close(); }
+  ~TunnelBody() override {
+    timer_.close();
+    beforeBlocking_.close();
+    udpPoll_.close();
+  }
 
   void onMessage(ipc::Message&& message) override {
     switch (message.type) {
@@ -50,17 +59,22 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
         auto handed = ipc::parseHandOverFd(message.payload);
         if (!handed.ok() || message.fds.empty()) return;
         if (handed->role == ipc::HandedFd::kUdpSocket) {
-          udp_.replaceFd(std::move(message.fds.front()));
+          takeUdpSocket(std::move(message.fds.front()));
           logInfo(kComponent, "UDP socket received");
+        } else if (packets_) {
+          packets_->replaceFd(message.fds.front().release());
         } else {
-          packets_.replaceFd(std::move(message.fds.front()));
+          packets_ = std::make_unique<forwarder::PacketLink>(
+              context_.loop, message.fds.front().release(), kMaxPacketBytes,
+              forwarder::PacketLinkNames{kComponent, "the forwarder worker",
+                                         "packets for the forwarder are dropped until the supervisor hands over a new link"});
+          packets_->start([this](std::span<const uint8_t> packet) { onPacket(packet); });
           logInfo(kComponent, "packet link to the forwarder received");
         }
         break;
       }
       default: break;
     }
-    afterBatch();
   }
 
   ipc::StatusReportPayload status() override {
@@ -86,10 +100,13 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   }
 
   void shutdown(uint64_t, std::function<void()> done) override {
-    udp_.close();
-    packets_.close();
+    udpPoll_.close();
     uv_timer_stop(timer_.get());
-    done();
+    if (!packets_) {
+      done();
+      return;
+    }
+    packets_->close(std::move(done));
   }
 
  private:
@@ -145,27 +162,51 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
     return publicKey;
   }
 
-  void onDatagram(std::span<uint8_t> datagram, const sockaddr* from, socklen_t length) {
-    if (!device_ || from == nullptr) return;
-    device_->receiveDatagram(wg::UdpEndpoint::fromSockaddr(from, length), datagram);
+  void takeUdpSocket(ipc::UniqueFd socket) {
+    udpPoll_.close();  // stop watching the old descriptor before it closes
+    udpPoll_ = ipc::UvHandle<uv_poll_t>();
+    udpSocket_ = std::move(socket);
+    udpSender_ = std::make_unique<wg::UdpBatchSender>(udpSocket_.get());
+    udpReceiver_ = std::make_unique<wg::UdpBatchReceiver>(udpSocket_.get());
+    if (udpPoll_.init(uv_poll_init_socket, context_.loop, udpSocket_.get()) != 0) {
+      logError(kComponent, "cannot poll the UDP socket");
+      return;
+    }
+    udpPoll_.get()->data = this;
+    uv_poll_start(udpPoll_.get(), UV_READABLE, [](uv_poll_t* poll, int status, int) {
+      auto* self = static_cast<TunnelBody*>(poll->data);
+      if (status < 0 || !self->device_) return;
+      self->udpReceiver_->receiveBatch([self](const wg::UdpEndpoint& from, std::span<uint8_t> datagram) {
+        self->device_->receiveDatagram(from, datagram);
+      });
+    });
   }
 
-  void onPacket(std::span<uint8_t> packet) {
+  void onPacket(std::span<const uint8_t> packet) {
     if (device_) device_->sendPacket(packet);
   }
 
-  // wg::DatagramSender
+  // wg::DatagramSender. The device calls flush() after every call; batching needs the flush once per loop
+  // iteration instead (afterBatch), so the device's flush is a no-op here.
   void sendDatagram(const wg::UdpEndpoint& to, std::span<const uint8_t> datagram) override {
-    udp_.queue(datagram, reinterpret_cast<const sockaddr*>(&to.address), to.length);
+    if (udpSender_) udpSender_->sendDatagram(to, datagram);
   }
   // wg::PacketReceiver
-  void deliverPacket(std::span<const uint8_t> packet) override { packets_.queue(packet, nullptr, 0); }
+  void deliverPacket(std::span<const uint8_t> packet) override {
+    if (!packets_) return;
+    const iovec piece{const_cast<uint8_t*>(packet.data()), packet.size()};
+    packets_->send(std::span<const iovec>(&piece, 1));
+  }
 
   // After any batch of work: send what was queued, then sleep until the device's next deadline.
   void afterBatch() {
     if (!device_) return;
-    udp_.flush();
-    packets_.flush();
+    if (udpSender_) udpSender_->flush();
+    if (packets_) packets_->flush();
+    scheduleTimer();
+  }
+
+  void scheduleTimer() {
     auto deadline = device_->nextTimerDeadline();
     if (!deadline) {
       uv_timer_stop(timer_.get());
@@ -174,20 +215,20 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
     uv_timer_start(
         timer_.get(),
-        [](uv_timer_t* timer) {
-          auto* self = static_cast<TunnelBody*>(timer->data);
-          self->device_->runDueTimers();
-          self->afterBatch();
-        },
+        [](uv_timer_t* timer) { static_cast<TunnelBody*>(timer->data)->device_->runDueTimers(); },
         static_cast<uint64_t>(std::max<int64_t>(wait.count(), 0)), 0);
   }
 
   WorkerContext context_;
   wg::SystemClock clock_;
   std::unique_ptr<wg::Device> device_;
-  BatchedSocket udp_;
-  BatchedSocket packets_;
+  ipc::UniqueFd udpSocket_;
+  std::unique_ptr<wg::UdpBatchSender> udpSender_;
+  std::unique_ptr<wg::UdpBatchReceiver> udpReceiver_;
+  ipc::UvHandle<uv_poll_t> udpPoll_;
+  std::unique_ptr<forwarder::PacketLink> packets_;
   ipc::UvHandle<uv_timer_t> timer_;
+  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
   std::map<std::string, std::string> vpnAddrs_;  // public key (base64) -> vpn_addr
 };
 
