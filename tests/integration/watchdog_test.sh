@@ -78,6 +78,13 @@ start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "agent workers not ready"
 wait_until 15 handshake_done || fail "no handshake with wireguard-go within 15 s"
 ssh_works_by $(( $(now_ms) + 10000 )) || fail "ssh before the address change failed"
+# An SSH session open across the change: it prints a counter every 200 ms for 8 s.
+op ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -o BatchMode=yes "$TEST_USER@10.99.0.2" 'i=0; while [ $i -lt 40 ]; do echo $i; i=$((i+1)); sleep 0.2; done' \
+  < /dev/null > "$WORK/session.out" 2> "$WORK/session.err" &
+SESSION_PID=$!
+PIDS_TO_KILL+=("$SESSION_PID")
+wait_until 10 bash -c "[ \$(wc -l < '$WORK/session.out') -ge 3 ]" || fail "the long SSH session did not start"
 sleep 1.2  # past restart_healthy_period, so the rebuild restarts the tunnel without back-off
 rebuilds_before=$(health "r['rebuild_count']")
 changed=$(now_ms)
@@ -94,6 +101,13 @@ wait_until 3 bash -c "[ \"\$($PY -c 'import json;print(json.load(open(\"$WORK/ag
 echo "measured: address change to a new ssh command done through the tunnel: ${elapsed} ms (goal 2000 ms)"
 [ "$elapsed" -le 2000 ] || fail "new ssh took ${elapsed} ms after the address change, goal is 2000 ms"
 pass "address change: rebuilt at once, wireguard-go roamed, new ssh after ${elapsed} ms"
+session_lines=$(wc -l < "$WORK/session.out")
+wait_until 10 bash -c "[ \$(wc -l < '$WORK/session.out') -ge $(( session_lines + 5 )) ]" \
+  || fail "the SSH session open across the address change did not resume"
+pass "the SSH session open across the address change resumed ($(wc -l < "$WORK/session.out") lines)"
+wait_until 15 bash -c "! kill -0 $SESSION_PID" || fail "the SSH session did not end after its 40 lines"
+[ "$(cat "$WORK/session.out")" = "$(seq 0 39)" ] || fail "the SSH session's output is not 0..39 in order"
+pass "the SSH session ended normally with all 40 lines in order"
 stop_agent
 
 # 3. The tunnel worker stops answering status requests (test hook): every peer counts as stale; rebuilt.
