@@ -136,6 +136,8 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
   peer.publicKey = response->operatorPublicKey;
   peer.endpoint = response->operatorEndpoint;
   peer.vpnAddr = response->operatorVpnAddr;
+  // A keepalive makes `nefia-agent run` handshake at once, replacing the session the tunnel proof left behind.
+  peer.persistentKeepalive = defaultKeepaliveFor(peer);
   config.peers.push_back(peer);
   if (Status directory = ensureDirectory(plan.configPath); !directory.ok()) {
     err << "Error: " << directory.error() << "\n";
