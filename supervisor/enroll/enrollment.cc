@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <ostream>
 
@@ -65,6 +67,8 @@ int refused(std::ostream& err, const std::string& error) {
 }  // namespace
 
 int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) {
+  // A hub that closes early must produce an error message, not kill this process while OpenSSL writes.
+  std::signal(SIGPIPE, SIG_IGN);
   Result<invite::InvitePayload> token = invite::parseInviteToken(plan.token);
   if (!token.ok()) {
     err << "Error: " << invite::kErrorInvalidSignature << " (" << token.error() << ")\n"
