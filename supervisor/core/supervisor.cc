@@ -19,6 +19,7 @@
 #include "supervisor/core/process_stats.h"
 #include "supervisor/core/udp_socket.h"
 #include "supervisor/core/worker_settings.h"
+#include "supervisor/watchdog/health_status.h"
 
 namespace nefia::supervisor {
 namespace {
@@ -42,7 +43,15 @@ Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig c
       config_(std::move(config)),
       startedAt_(std::chrono::steady_clock::now()),
       healthPath_(healthReportPath(options_.configPath)),
-      broker_(loop, kConnectTimeout) {
+      broker_(loop, kConnectTimeout),
+      watchdog_(loop, config_,
+                {[this] {
+                   WorkerProcess* tunnel = worker(kTunnel);
+                   return tunnel != nullptr && tunnel->phase() == WorkerPhase::kReady &&
+                          tunnel->send(ipc::MessageType::kStatusRequest, {{"request_id", nextRequestId_++}}).ok();
+                 },
+                 [this] { rebuildTunnel(); }, [this] { writeHealth(); }}),
+      networkMonitor_(loop, [this](const AddressChange&) { watchdog_.onNetworkChange(); }) {
   reportTimer_.init(uv_timer_init, loop_);
   reportTimer_.get()->data = this;
   for (auto* handle : {&hangupSignal_, &terminateSignal_, &interruptSignal_}) {
@@ -86,6 +95,9 @@ Status Supervisor::start() {
       interval, interval);
 
   for (int slot = 0; slot < kWorkerCount; ++slot) startWorker(static_cast<Slot>(slot));
+  watchdog_.start();
+  Status monitor = networkMonitor_.start();
+  if (!monitor.ok()) logWarn(kComponent, monitor.error(), "; tunnel rebuilds wait for the watchdog's checks");
   writeHealth();
   return Status::success();
 }
@@ -140,11 +152,23 @@ void Supervisor::configureWorker(WorkerProcess& worker) {
     case ipc::Role::kBeacons: settings = beaconsSettings(config_); break;
     default: settings = updaterSettings(config_); break;
   }
-  Status sent = worker.send(ipc::MessageType::kConfigure, settings);
-  if (sent.ok() && worker.role() == ipc::Role::kTunnel) {
+  if (worker.role() == ipc::Role::kTunnel && rebindUdpSocket_) {
+    udpSocket_.reset();  // the previous incarnation is gone, so its port is free to bind again
+    auto socket = bindWireGuardSocket(config_.listenPort);
+    if (!socket.ok()) {
+      logError(kComponent, "tunnel rebuild: ", socket.error(), "; the watchdog tries again at its next rebuild");
+      return;
+    }
+    udpSocket_ = std::move(socket.value());
+    rebindUdpSocket_ = false;
+  }
+  Status sent = Status::success();
+  if (worker.role() == ipc::Role::kTunnel) {
+    // The socket goes first: the tunnel sends its first handshake initiation as soon as it is configured.
     const int fd = udpSocket_.get();
     sent = worker.send(ipc::MessageType::kHandOverFd, {{"role", "udp_socket"}}, std::span<const int>(&fd, 1));
   }
+  if (sent.ok()) sent = worker.send(ipc::MessageType::kConfigure, settings);
   if (!sent.ok()) worker.killAndRestart("could not be configured (" + sent.error() + ")");
 }
 
@@ -175,7 +199,10 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
     case ipc::MessageType::kStatusReport: {
       unansweredPolls_[static_cast<int>(worker.role()) - 1] = 0;
       auto& report = std::get<ipc::StatusReportPayload>(message.payload);
-      if (auto* tunnel = std::get_if<ipc::TunnelStatus>(&report.details)) peers_ = std::move(tunnel->peers);
+      if (auto* tunnel = std::get_if<ipc::TunnelStatus>(&report.details)) {
+        peers_ = std::move(tunnel->peers);
+        watchdog_.onPeerStatus(peers_);
+      }
       if (auto* forwarder = std::get_if<ipc::ForwarderStatus>(&report.details)) forwarder_ = *forwarder;
       return;
     }
@@ -253,6 +280,7 @@ void Supervisor::reload() {
   }
   if (!isKeyringReference(loaded->config.privateKey)) Logger::instance().registerSecret(loaded->config.privateKey);
   config_ = std::move(loaded->config);
+  watchdog_.setPeers(config_.peers);
   lastConfigError_.clear();
   broker_.setTarget(config_.sshAddr);
 
@@ -289,6 +317,8 @@ void Supervisor::beginShutdown(const char* signalName) {
   logInfo(kComponent, signalName, " received: shutting down (forwarded connections get up to ",
           kDrainTimeoutMs / 1000, " s to finish)");
   uv_timer_stop(reportTimer_.get());
+  watchdog_.stop();
+  networkMonitor_.stop();
   for (auto& process : workers_) process->preventRestart();
   // The tunnel keeps running while the forwarder drains: open connections need it to finish.
   worker(kForwarder)->stop(kDrainTimeoutMs, std::chrono::milliseconds(kDrainTimeoutMs) + kStopGrace);
@@ -309,6 +339,15 @@ void Supervisor::onWorkerStopped() {
   }
   logInfo(kComponent, "all workers stopped; exiting");
   uv_stop(loop_);
+}
+
+void Supervisor::rebuildTunnel() {
+  WorkerProcess* tunnel = worker(kTunnel);
+  if (shuttingDown_ || tunnel == nullptr) return;
+  rebindUdpSocket_ = true;
+  peers_.clear();  // handshakes of the incarnation being replaced no longer count
+  // configureWorker() binds the new socket and re-resolves endpoint names (tunnelSettings) when it is ready.
+  tunnel->replaceIncarnation("tunnel rebuild by the watchdog (new incarnation, new UDP socket, names re-resolved)");
 }
 
 int Supervisor::run() {
@@ -344,9 +383,11 @@ HealthReport Supervisor::buildHealthReport() const {
     if (slot == kTunnel || slot == kForwarder) coreReady = coreReady && ready;
   }
   report.goroutines = static_cast<int64_t>(threads);
+  report.rebuildCount = watchdog_.rebuildCount();
+  report.lastRebuild = watchdog_.lastRebuild();
   for (const ipc::PeerStatus& peer : peers_) {
     report.peers.push_back({peer.publicKey, peer.vpnAddr, peer.endpoint, peer.lastHandshake, peer.rxBytes,
-                            peer.txBytes, peer.stale});
+                            peer.txBytes, watchdog_.peerStale(peer.publicKey)});
     if (!peer.lastHandshake.empty()) {
       auto handshake = parseRfc3339(peer.lastHandshake);
       if (handshake.ok() && now - handshake.value() <= kHandshakeFreshness) report.vpnConnected = true;
@@ -354,15 +395,8 @@ HealthReport Supervisor::buildHealthReport() const {
   }
   report.forwarder = {forwarder_.activeConnections, forwarder_.refusedConnections, sshReachable_};
   report.sandbox = {sandbox_.seccomp, static_cast<int64_t>(sandbox_.landlockAbi), sandbox_.workerUser};
-  // ok: every worker ready and a live tunnel (or no peer to reach); unhealthy: tunnel or forwarder down;
-  // degraded: anything else (beacons/updater down, no recent handshake, a failed reload).
-  if (!coreReady) {
-    report.status = "unhealthy";
-  } else if (!allReady || (!report.vpnConnected && !config_.peers.empty()) || !lastConfigError_.empty()) {
-    report.status = "degraded";
-  } else {
-    report.status = "ok";
-  }
+  report.status = healthStatus({coreReady, allReady, watchdog_.healthy(), watchdog_.anyEndpointPeerStale(),
+                                !config_.peers.empty(), report.vpnConnected, !lastConfigError_.empty()});
   return report;
 }
 

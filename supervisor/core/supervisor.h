@@ -17,6 +17,8 @@
 #include "ipc/uv_handle.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/worker_process.h"
+#include "supervisor/watchdog/network_monitor.h"
+#include "supervisor/watchdog/watchdog.h"
 
 namespace nefia::supervisor {
 
@@ -49,6 +51,7 @@ class Supervisor {
   void reload();
   void beginShutdown(const char* signalName);
   void onWorkerStopped();
+  void rebuildTunnel();
   void writeHealth();
   HealthReport buildHealthReport() const;
   WorkerProcess* worker(Slot slot) const { return workers_[slot].get(); }
@@ -74,6 +77,9 @@ class Supervisor {
   uint64_t nextRequestId_ = 1;
   bool shuttingDown_ = false;
   int exitCode_ = 0;
+  bool rebindUdpSocket_ = false;  // a watchdog rebuild: the next tunnel incarnation gets a freshly bound socket
+  Watchdog watchdog_;
+  NetworkMonitor networkMonitor_;
 };
 
 }  // namespace nefia::supervisor

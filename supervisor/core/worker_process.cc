@@ -121,6 +121,13 @@ void WorkerProcess::killAndRestart(const std::string& reason) {
   process_->kill(SIGKILL);  // the exit callback restarts it per the policy
 }
 
+void WorkerProcess::replaceIncarnation(const std::string& reason) {
+  if (!process_) return;
+  logInfo(kComponent, "replacing worker ", name(), ": ", reason);
+  replacing_ = true;
+  process_->kill(SIGKILL);
+}
+
 void WorkerProcess::handleExit(uint64_t generation, int64_t exitCode, int termSignal) {
   if (generation != generation_) return;
   lastExit_ = describeExit(exitCode, termSignal);
@@ -134,6 +141,11 @@ void WorkerProcess::handleExit(uint64_t generation, int64_t exitCode, int termSi
   if (stopRequested_ || !restartAllowed_) {
     logInfo(kComponent, "worker ", name(), " stopped (", lastExit_, ")");
     setPhase(WorkerPhase::kStopped);
+    return;
+  }
+  if (replacing_) {
+    replacing_ = false;
+    scheduleRestart(std::chrono::milliseconds(0));
     return;
   }
   const auto delay = policy_.onExit(std::chrono::steady_clock::now());

@@ -40,6 +40,9 @@ class WorkerProcess {
   void stop(uint64_t drainMs, std::chrono::milliseconds killAfter);
   // Kills the incarnation for misbehaviour (logged with `reason`) and restarts it per the policy.
   void killAndRestart(const std::string& reason);
+  // A deliberate replacement (watchdog rebuild): kill and start the next incarnation at once, without
+  // charging the crash back-off.
+  void replaceIncarnation(const std::string& reason);
   // The agent is shutting down: an incarnation that exits from now on is not restarted.
   void preventRestart() { restartAllowed_ = false; }
   Status send(ipc::MessageType type, const nlohmann::json& payload, std::span<const int> fds = {});
@@ -75,6 +78,7 @@ class WorkerProcess {
   std::string lastExit_;
   bool stopRequested_ = false;
   bool restartAllowed_ = true;
+  bool replacing_ = false;
 };
 
 }  // namespace nefia::supervisor

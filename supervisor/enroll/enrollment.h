@@ -8,7 +8,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "common/invite/enroll_protocol.h"
+#include "supervisor/enroll/hub_client.h"
 
 namespace nefia::enroll {
 
@@ -25,7 +25,7 @@ struct EnrollPlan {
   bool replaceExisting = false;  // --force
   // Asked when --yes was not given (stdin is a terminal); false ends enrollment before anything is sent.
   std::function<bool(const std::string& question)> confirm;
-  std::chrono::milliseconds connectTimeout{10000};
+  std::chrono::milliseconds connectTimeout = kConnectTimeout;
   std::chrono::milliseconds tunnelDeadline{15000};
 };
 

@@ -122,6 +122,6 @@ write_agent_config "${FAST_TIMERS/report_interval: 1s/report_interval: 5s}
 start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "agent workers not ready"
 wait_until 10 log_has "did not answer a status request" || fail "unanswered status requests not noticed"
-wait_until 10 log_has "rebuilt by the watchdog" || fail "a tunnel that does not answer was not rebuilt"
+wait_until 10 log_has "tunnel rebuild by the watchdog" || fail "a tunnel that does not answer was not rebuilt"
 pass "tunnel not answering status requests: counted as stale and rebuilt by the watchdog"
 stop_agent
