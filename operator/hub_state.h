@@ -55,7 +55,6 @@ struct HubState {
 class HubFiles {
  public:
   explicit HubFiles(std::string directory) : directory_(std::move(directory)) {}
-  const std::string& directory() const { return directory_; }
   std::string statePath() const { return directory_ + "/state.json"; }
   std::string noncesPath() const { return directory_ + "/nonces.json"; }
   std::string knownHostsPath() const { return directory_ + "/known_hosts"; }

@@ -27,7 +27,6 @@ class NonceStore {
   std::optional<NonceUse> find(const std::string& nonce) const;
   // Records nonce, drops entries that expired before nowUnix, and replaces the file atomically.
   Status record(const std::string& nonce, const NonceUse& use, int64_t nowUnix);
-  std::size_t size() const { return uses_.size(); }
 
  private:
   explicit NonceStore(std::string path) : path_(std::move(path)) {}

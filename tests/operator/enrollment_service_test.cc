@@ -162,6 +162,21 @@ TEST_F(EnrollmentServiceTest, RestoresPeersMissingFromTheInterface) {
   EXPECT_EQ(service.restorePeers().value(), 0);
 }
 
+TEST_F(EnrollmentServiceTest, StatusShowsHandshakesAndStalePeers) {
+  ASSERT_EQ(enroll(invite("db1"), kAgentKey1).error, "");
+  ASSERT_EQ(enroll(invite("web"), kAgentKey2).error, "");
+  ASSERT_EQ(enroll(invite("cache"), "YLI8dNfUjZ6ioKmJuZXgxyaO+FPGAtqVHYwTcqq3F2M=").error, "");
+  wireguard_.peers_[0].latestHandshake = kNow - 12;
+  wireguard_.peers_[1].latestHandshake = kNow - 181;
+  const std::string table = renderStatus(*files_, wireguard_, kNow).value();
+  EXPECT_NE(table.find("db1                 10.99.0.2       192.0.2.2:51820         12s ago\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("web                 10.99.0.3       192.0.2.2:51820         3m1s ago  STALE\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("cache               10.99.0.4       192.0.2.2:51820         never  STALE\n"), std::string::npos)
+      << table;
+}
+
 TEST(EnrollmentHelpers, HairpinAndAddressAllocation) {
   EXPECT_EQ(hairpinLocalEndpoint("", "203.0.113.5"), "");
   EXPECT_EQ(hairpinLocalEndpoint("203.0.113.5:51820", "203.0.113.5"), "");
