@@ -97,7 +97,11 @@ int main(int argc, char** argv) {
   hubCommand->add_option("--rate-table", hubSettings.rateLimit.maxEntries, "IPs tracked (default 4096)");
   hubCommand->add_option("--restore-interval", restoreInterval, "How often missing peers are re-added (default 30s)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;  // help prints and succeeds; any other parse error is a usage error
+  }
 
   std::optional<LogLevel> level = parseLogLevel(logLevel);
   if (!level) return fail("--log-level " + logLevel + ": expected debug, info, warn or error");
