@@ -1,6 +1,7 @@
 // The enrollment sequence, in the order of the reference's transcript. Each failure prints the reference's error
 // text (when the hub gave one) followed by its resolution line, and exits before anything is written.
 #include "supervisor/enroll/enrollment.h"
+#include "supervisor/enroll/pending_key.h"
 
 #include <sys/stat.h>
 
@@ -82,7 +83,17 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
   }
 
   wg::initializeCrypto();
-  const Key32 privateKey = wg::generatePrivateKey();
+  if (Status directory = ensureDirectory(plan.configPath); !directory.ok()) {
+    err << "Error: " << directory.error() << "\n";
+    return kExitFailed;
+  }
+  // Kept until the config is written, so a retry after a crash presents the same key (idempotent at the hub).
+  Result<Key32> pendingKey = loadOrCreatePendingKey(plan.configPath, token->nonce);
+  if (!pendingKey.ok()) {
+    err << "Error: " << pendingKey.error() << "\n";
+    return kExitFailed;
+  }
+  const Key32 privateKey = pendingKey.value();
   const Key32 publicKey = wg::publicKeyFor(privateKey);
   const std::string privateKeyText = base64Encode(privateKey.data(), privateKey.size());
   Logger::instance().registerSecret(privateKeyText);
@@ -143,16 +154,13 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
   // A keepalive makes `nefia-agent run` handshake at once, replacing the session the tunnel proof left behind.
   peer.persistentKeepalive = defaultKeepaliveFor(peer);
   config.peers.push_back(peer);
-  if (Status directory = ensureDirectory(plan.configPath); !directory.ok()) {
-    err << "Error: " << directory.error() << "\n";
-    return kExitFailed;
-  }
   const ConfigWriteMode mode = plan.replaceExisting ? ConfigWriteMode::kReplace : ConfigWriteMode::kMergeIntoExisting;
   if (Status written = writeAgentConfig(plan.configPath, config, mode); !written.ok()) {
     err << "Error: enrolled with the operator, but writing " << plan.configPath << " failed: " << written.error()
         << "\nResolution: fix the path and enroll again with a token from `nefia vpn reinvite`\n";
     return kExitFailed;
   }
+  removePendingKey(plan.configPath);
   out << "Key exchange... OK\n";
 
   TunnelProbe probe;
