@@ -37,7 +37,7 @@ cpu_ticks() { local total=0; for p in $(agent_pids); do
   total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$total"; }
 
 echo "== idle (no peer reachable, no connections), window ${window} s"
-sleep 5
+sleep "${IDLE_SETTLE_SECONDS:-100}"  # past start-up and the watchdog's first rebuilds (5 s, 10 s, then a 30 min cooldown)
 s0=$(switches); c0=$(cpu_ticks)
 sleep "$window"
 s1=$(switches); c1=$(cpu_ticks)

@@ -34,6 +34,8 @@ echo "\$ ip netns exec $NS_OP ping -c 2 10.99.0.2"
 op ping -c 2 -W 2 10.99.0.2 | sed 's/^/  /'
 echo "\$ ip netns exec $NS_OP ssh root@10.99.0.2 'uname -n; id -un; echo via \$SSH_CONNECTION'"
 SSH_USER=root op_ssh 'uname -n; id -un; echo via $SSH_CONNECTION' 2>/dev/null | sed 's/^/  /'
+connected() { [ "$(health "r['vpn_connected']")" = True ] && [ "$(health "r['status']")" = ok ]; }
+wait_until 20 connected || echo "(the health report does not say ok yet; it is written every 10 s)"
 echo "\$ nefia-agent status --config $WORK/agent.yaml"
 "$AGENT" status --config "$WORK/agent.yaml" | sed 's/^/  /'
 

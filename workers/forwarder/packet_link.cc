@@ -34,13 +34,13 @@ PacketLink::PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes, Pack
       names_(names),
       fd_(fd),
       slotBytes_(maxPacketBytes),
-      inbound_(kPacketBatch * maxPacketBytes),
+      inbound_(std::make_unique_for_overwrite<uint8_t[]>(kPacketBatch * maxPacketBytes)),
       inboundIov_(kPacketBatch),
       inboundMessages_(kPacketBatch),
-      outbound_(kMaxQueuedOutboundPackets * maxPacketBytes),
+      outbound_(std::make_unique_for_overwrite<uint8_t[]>(kMaxQueuedOutboundPackets * maxPacketBytes)),
       outboundLength_(kMaxQueuedOutboundPackets) {
   for (std::size_t i = 0; i < kPacketBatch; ++i) {
-    inboundIov_[i] = iovec{inbound_.data() + i * slotBytes_, slotBytes_};
+    inboundIov_[i] = iovec{inbound_.get() + i * slotBytes_, slotBytes_};
     std::memset(&inboundMessages_[i], 0, sizeof(mmsghdr));
     inboundMessages_[i].msg_hdr.msg_iov = &inboundIov_[i];
     inboundMessages_[i].msg_hdr.msg_iovlen = 1;
@@ -169,7 +169,7 @@ bool PacketLink::send(std::span<const iovec> pieces) {
     return false;
   }
   const std::size_t slot = (head_ + count_) % kMaxQueuedOutboundPackets;
-  uint8_t* destination = outbound_.data() + slot * slotBytes_;
+  uint8_t* destination = outbound_.get() + slot * slotBytes_;
   for (const iovec& piece : pieces) {
     std::memcpy(destination, piece.iov_base, piece.iov_len);
     destination += piece.iov_len;
@@ -187,7 +187,7 @@ void PacketLink::flush() {
     const std::size_t batch = std::min(count_, kPacketBatch);
     for (std::size_t i = 0; i < batch; ++i) {
       const std::size_t slot = (head_ + i) % kMaxQueuedOutboundPackets;
-      iov[i] = iovec{outbound_.data() + slot * slotBytes_, outboundLength_[slot]};
+      iov[i] = iovec{outbound_.get() + slot * slotBytes_, outboundLength_[slot]};
       std::memset(&messages[i], 0, sizeof(mmsghdr));
       messages[i].msg_hdr.msg_iov = &iov[i];
       messages[i].msg_hdr.msg_iovlen = 1;

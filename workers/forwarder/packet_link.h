@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -76,12 +77,13 @@ class PacketLink {
   int pollEvents_ = 0;
 
   // Receive side: kPacketBatch slots filled by one recvmmsg.
-  std::vector<uint8_t> inbound_;
+  // Packet slots are left uninitialised (make_unique_for_overwrite): an idle link touches none of their pages.
+  std::unique_ptr<uint8_t[]> inbound_;
   std::vector<iovec> inboundIov_;
   std::vector<mmsghdr> inboundMessages_;
 
   // Send side: a ring of fixed-size slots; head_ is the oldest unsent packet.
-  std::vector<uint8_t> outbound_;
+  std::unique_ptr<uint8_t[]> outbound_;
   std::vector<std::size_t> outboundLength_;
   std::size_t head_ = 0;
   std::size_t count_ = 0;

@@ -16,7 +16,7 @@ namespace nefia::workers {
 namespace {
 
 constexpr const char* kComponent = "tunnel";
-constexpr std::size_t kMaxPacketBytes = 2048;  // above the 1420-byte MTU: a larger packet is not ours
+constexpr std::size_t kMaxPacketBytes = 1500;  // above the 1420-byte MTU: a larger packet is not ours
 
 Result<Key32> decodeKey(const nlohmann::json& value, const char* field) {
   if (!value.is_string()) return makeError(std::string(field) + " is missing");
