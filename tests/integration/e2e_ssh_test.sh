@@ -4,13 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 
-make_topology
-start_operator_wireguard
-start_agent_sshd
-write_agent_config "testing:
-  report_interval: 1s"
-start_agent_in_namespace
-wait_until 10 all_workers_ready || fail "agent workers not ready"
+bring_up_agent
 
 handshake_done() { [ "$(op wg show "$WG_IF" latest-handshakes | awk '{print $2}')" -gt 0 ]; }
 wait_until 15 handshake_done || fail "no WireGuard handshake between wireguard-go and the agent within 15 s"

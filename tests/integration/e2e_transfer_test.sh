@@ -4,13 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 
-make_topology
-start_operator_wireguard
-start_agent_sshd
-write_agent_config "testing:
-  report_interval: 1s"
-start_agent_in_namespace
-wait_until 10 all_workers_ready || fail "agent workers not ready"
+bring_up_agent
 wait_until 20 op_ssh true || fail "ssh through the tunnel does not work"
 
 head -c $((256 * 1024 * 1024)) /dev/urandom > "$WORK/payload"

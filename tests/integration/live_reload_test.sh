@@ -5,13 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 
-make_topology
-start_operator_wireguard
-start_agent_sshd
-write_agent_config "testing:
-  report_interval: 1s"
-start_agent_in_namespace
-wait_until 10 all_workers_ready || fail "agent workers not ready"
+bring_up_agent
 wait_until 20 op_ssh true || fail "ssh through the tunnel does not work"
 
 # A session that prints a line every 0.25 s for 15 s across the key rotation.

@@ -114,3 +114,15 @@ op_scp() {
   op scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "$@"
 }
+
+# The whole set-up most end-to-end tests start from: both namespaces, the operator's wireguard-go, sshd and
+# a running agent whose workers are all ready (report interval 1 s unless EXTRA_YAML says otherwise).
+bring_up_agent() {  # bring_up_agent [EXTRA_YAML]
+  make_topology
+  start_operator_wireguard
+  start_agent_sshd
+  write_agent_config "${1:-testing:
+  report_interval: 1s}"
+  start_agent_in_namespace
+  wait_until 10 all_workers_ready || fail "agent workers not ready"
+}
