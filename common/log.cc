@@ -62,7 +62,12 @@ void Logger::addSink(std::shared_ptr<LogSink> sink) { state_->sinks.push_back(st
 void Logger::clearSinks() { state_->sinks.clear(); }
 
 void Logger::registerSecret(std::string secret) {
-  if (secret.size() >= 8) state_->secrets.push_back(std::move(secret));
+  if (secret.size() < 8) return;
+  // Every SIGHUP registers the config's secrets again: keep each once, so redaction cost stays flat.
+  for (const std::string& known : state_->secrets) {
+    if (known == secret) return;
+  }
+  state_->secrets.push_back(std::move(secret));
 }
 void Logger::clearSecrets() { state_->secrets.clear(); }
 

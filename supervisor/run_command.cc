@@ -117,9 +117,7 @@ int runRunCommand(const cli::CommandLine& commandLine) {
     return 1;
   }
   AgentConfig& config = loaded->config;
-  Logger& logger = Logger::instance();
-  if (!isKeyringReference(config.privateKey)) logger.registerSecret(config.privateKey);
-  if (!config.agentToken.empty() && !isKeyringReference(config.agentToken)) logger.registerSecret(config.agentToken);
+  registerConfigSecrets(config);
 
   Result<PermissionVerdict> permissions = checkConfigPermissions(configPath, config, commandLine.run.strictPermissions);
   if (!permissions.ok()) {

@@ -278,7 +278,7 @@ void Supervisor::reload() {
     if (!socket.ok()) return fail(socket.error());
     newSocket = std::move(socket.value());
   }
-  if (!isKeyringReference(loaded->config.privateKey)) Logger::instance().registerSecret(loaded->config.privateKey);
+  registerConfigSecrets(loaded->config);
   config_ = std::move(loaded->config);
   watchdog_.setPeers(config_.peers);
   lastConfigError_.clear();
