@@ -25,9 +25,11 @@ constexpr const char* kComponent = "forwarder";
 constexpr std::size_t kMaxWriteBuffers = 64;
 // lwIP's length parameters (tcp_write, tcp_recved) are 16-bit.
 constexpr std::size_t kMaxLwipChunk = 0xffff;
-// tcp_write walks lwIP's whole unsent queue to find its tail, so writing the sliver each ACK frees costs a
-// walk of hundreds of segments per ACK (15% of the forwarder's CPU in a download). While lwIP still has
-// unsent data of its own, wait until this much room is free (the sent callback comes back as it drains).
+// tcp_write walks lwIP's whole unsent queue to find its tail: with a 1 MiB send buffer full of unsent
+// segments and a sliver written per ACK that walk took 15% of the forwarder's CPU in a download. So lwIP
+// holds at most kMaxUnsentBytes not yet sent (enough for many ACKs' worth of new data: the sent callback
+// refills it), and while it still has unsent data of its own we wait until kMinLwipWrite can go at once.
+constexpr std::size_t kMaxUnsentBytes = 128 * 1024;
 constexpr std::size_t kMinLwipWrite = 32 * 1024;
 // The poll callback retries a tcp_write that failed for memory; 2 ticks of lwIP's slow timer = 1 s.
 constexpr u8_t kPollInterval = 2;
@@ -256,7 +258,10 @@ void RelayConnection::pumpToTunnel() {
   if (pcb_ == nullptr || closing_) return;
   bool wrote = false;
   while (pendingLength_ > 0) {
-    const std::size_t room = std::min<std::size_t>(tcp_sndbuf(pcb_), kMaxLwipChunk);
+    const std::size_t unsentBytes = static_cast<u32_t>(pcb_->snd_lbb - pcb_->snd_nxt);
+    if (unsentBytes >= kMaxUnsentBytes) break;
+    const std::size_t room =
+        std::min<std::size_t>({tcp_sndbuf(pcb_), kMaxLwipChunk, kMaxUnsentBytes - unsentBytes});
     const std::size_t length = std::min(pendingLength_, room);
     if (length == 0) break;
     if (length < std::min(pendingLength_, kMinLwipWrite) && pcb_->unsent != nullptr) break;

@@ -1,5 +1,6 @@
 // Batched UDP I/O for the tunnel worker on the socket the supervisor bound and handed over: recvmmsg into a fixed
-// set of buffers, and a DatagramSender that queues datagrams and sends each batch with sendmmsg on flush().
+// set of buffers, and a DatagramSender that queues datagrams and sends each batch with sendmmsg on flush(), runs of
+// equal-sized datagrams to one peer as one UDP GSO message each (UDP_SEGMENT: the kernel's per-datagram work once).
 // Never creates, binds or closes a socket (the sandbox forbids it); never blocks (the socket is non-blocking).
 #pragma once
 
@@ -18,23 +19,47 @@ namespace nefia::wg {
 // sent on their own (sendto) and received ones are dropped as truncated.
 inline constexpr std::size_t kBatchSlotSize = 4096;
 inline constexpr std::size_t kDefaultBatchSize = 64;
+// One GSO message carries at most this many datagrams (the kernel's UDP_MAX_SEGMENTS on older kernels is 64) and
+// at most this many bytes (a GSO message must fit one maximal IP datagram's payload).
+inline constexpr std::size_t kMaxGsoSegments = 64;
+inline constexpr std::size_t kMaxGsoBytes = 65000;
+
+enum class Segmentation { kGso, kNone };
 
 class UdpBatchSender final : public DatagramSender {
  public:
-  explicit UdpBatchSender(int fd, std::size_t batchSize = kDefaultBatchSize);
+  explicit UdpBatchSender(int fd, std::size_t batchSize = kDefaultBatchSize,
+                          Segmentation segmentation = Segmentation::kGso);
   void sendDatagram(const UdpEndpoint& to, std::span<const uint8_t> datagram) override;  // queues (flushes when full)
   void flush() override;                                                                 // one sendmmsg per batch
   uint64_t droppedDatagrams() const { return dropped_; }  // kernel refused them (buffer full, unreachable)
+  uint64_t gsoMessages() const { return gsoMessages_; }   // messages that carried more than one datagram
+  // False once the kernel refused a GSO message (no UDP_SEGMENT, or the route's device cannot offload the
+  // checksum): from then on every datagram is its own message, and one warning says so.
+  bool usesGso() const { return segmentation_ == Segmentation::kGso; }
 
  private:
+  struct Message {
+    std::size_t first;     // index of its first datagram
+    std::size_t count;     // datagrams it carries
+    bool segmented;        // carries a UDP_SEGMENT control message
+  };
+  void buildMessages(std::size_t fromDatagram);
+  std::size_t runLength(std::size_t first) const;
+  void disableGso(int error);
+
   int fd_;
   std::size_t batchSize_;
+  Segmentation segmentation_;
   std::size_t queued_ = 0;
   std::vector<uint8_t> storage_;
   std::vector<UdpEndpoint> destinations_;
   std::vector<iovec> vectors_;
+  std::vector<Message> messages_;
   std::vector<mmsghdr> headers_;
+  std::vector<uint64_t> control_;  // one aligned CMSG_SPACE(uint16_t) buffer per message
   uint64_t dropped_ = 0;
+  uint64_t gsoMessages_ = 0;
 };
 
 class UdpBatchReceiver {
