@@ -12,13 +12,20 @@
 
 #include "common/log.h"
 #include "lwip/timeouts.h"
+#include "tests/workers/forwarder/forwarder_fixture.h"
 #include "tests/workers/forwarder/packet_builder.h"
 #include "workers/forwarder/forwarder.h"
 
 namespace nefia::forwarder {
 namespace {
 
+using testing::FakeBroker;
 using testing::icmpEchoRequest;
+using testing::kAck;
+using testing::kAgentWindowShift;
+using testing::kMss;
+using testing::kRst;
+using testing::kSyn;
 using testing::internetChecksum;
 using testing::ipv4;
 using testing::parseTcp;
@@ -27,116 +34,13 @@ using testing::tcpChecksum;
 using testing::tcpSegment;
 using testing::TcpSegmentSpec;
 
-constexpr uint8_t kSyn = 0x02, kAck = 0x10, kRst = 0x04;
-constexpr uint16_t kMss = 1380;
-constexpr uint8_t kAgentWindowShift = 5;  // TCP_RCV_SCALE in lwipopts.h
-
-// Remembers requests; answers only when told to (or at once with a socket when `answerWith` is set).
-class FakeBroker : public ConnectionBroker {
- public:
-  void requestConnection(uint64_t, std::function<void(Result<int>)> done) override {
-    if (answerWith >= 0) {
-      done(std::exchange(answerWith, -1));
-      return;
-    }
-    pending.push_back(std::move(done));
-  }
-  int answerWith = -1;
-  std::vector<std::function<void(Result<int>)>> pending;
-};
-
 class CountingSink : public LogSink {
  public:
   void write(const LogRecord&, std::string_view line) override { lines.emplace_back(line); }
   std::vector<std::string> lines;
 };
 
-class ForwarderPacketTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    uv_loop_init(&loop_);
-    int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-    tunnel_ = pair[0];
-    auto created = Forwarder::create(&loop_, NetstackConfig{"10.99.0.2/24", "fd00:99::2/64", kDefaultMtu}, pair[1], broker_);
-    ASSERT_TRUE(created.ok()) << created.error();
-    forwarder_ = std::move(created).value();
-  }
-  void TearDown() override {
-    bool closed = false;
-    forwarder_->close([&] { closed = true; });
-    spin();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_TRUE(closed);
-    forwarder_.reset();
-    broker_.pending.clear();
-    ::close(tunnel_);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
-    Logger::instance().clearSinks();
-  }
-  void spin(int rounds = 4) {
-    for (int i = 0; i < rounds; ++i) uv_run(&loop_, UV_RUN_NOWAIT);
-  }
-  void inject(const std::vector<uint8_t>& packet) {
-    ASSERT_EQ(::send(tunnel_, packet.data(), packet.size(), 0), static_cast<ssize_t>(packet.size()));
-  }
-  std::vector<std::vector<uint8_t>> collect() {
-    spin();
-    std::vector<std::vector<uint8_t>> packets;
-    uint8_t buffer[2048];
-    while (true) {
-      const ssize_t length = ::recv(tunnel_, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (length <= 0) break;
-      packets.emplace_back(buffer, buffer + length);
-    }
-    return packets;
-  }
-  std::vector<ParsedTcp> collectTcp(uint16_t clientPort) {
-    std::vector<ParsedTcp> segments;
-    for (const auto& packet : collect()) {
-      auto parsed = parseTcp(packet);
-      if (parsed && parsed->destinationPort == clientPort) segments.push_back(*parsed);
-    }
-    return segments;
-  }
-  TcpSegmentSpec fromClient(uint16_t clientPort, uint16_t serverPort = 22) {
-    TcpSegmentSpec spec;
-    spec.source = ipv4("10.99.0.1");
-    spec.destination = ipv4("10.99.0.2");
-    spec.sourcePort = clientPort;
-    spec.destinationPort = serverPort;
-    return spec;
-  }
-  // SYN with MSS 1380, window scale 7 and SACK permitted; returns the agent's SYN-ACK.
-  std::optional<ParsedTcp> sendSyn(uint16_t clientPort, uint16_t serverPort = 22) {
-    TcpSegmentSpec syn = fromClient(clientPort, serverPort);
-    syn.sequence = 1000;
-    syn.flags = kSyn;
-    syn.options = {2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7, 4, 2, 1, 1};
-    inject(tcpSegment(syn));
-    for (const auto& segment : collectTcp(clientPort)) return segment;
-    return std::nullopt;
-  }
-  // Completes a handshake; returns the agent's initial sequence number + 1.
-  uint32_t connect(uint16_t clientPort) {
-    auto synAck = sendSyn(clientPort);
-    EXPECT_TRUE(synAck && synAck->flags == (kSyn | kAck));
-    if (!synAck) return 0;
-    TcpSegmentSpec ack = fromClient(clientPort);
-    ack.sequence = 1001;
-    ack.acknowledgement = synAck->sequence + 1;
-    ack.flags = kAck;
-    ack.window = 0xffff;
-    inject(tcpSegment(ack));
-    spin();
-    return synAck->sequence + 1;
-  }
-
-  uv_loop_t loop_{};
-  int tunnel_ = -1;
-  FakeBroker broker_;
-  std::unique_ptr<Forwarder> forwarder_;
-};
+class ForwarderPacketTest : public testing::ForwarderFixture {};
 
 TEST_F(ForwarderPacketTest, AnswersIcmpEchoWithCorrectChecksums) {
   const std::vector<uint8_t> payload{'n', 'e', 'f', 'i', 'a', 0, 1, 2};

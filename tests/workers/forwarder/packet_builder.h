@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace nefia::forwarder::testing {
@@ -94,6 +95,19 @@ inline std::vector<uint8_t> tcpSegment(const TcpSegmentSpec& spec) {
   const uint16_t checksum = htons(tcpChecksum(packet));
   std::memcpy(tcp + 16, &checksum, 2);
   return packet;
+}
+
+// TCP options carrying SACK blocks (RFC 2018, kind 5) as [left, right) sequence ranges, most recent first
+// the way Linux orders them; two NOPs in front keep the option list a multiple of 4 bytes. At most 4
+// blocks fit in a header without other options.
+inline std::vector<uint8_t> sackOption(const std::vector<std::pair<uint32_t, uint32_t>>& blocks) {
+  std::vector<uint8_t> options{1, 1, 5, static_cast<uint8_t>(2 + 8 * blocks.size())};
+  for (const auto& [left, right] : blocks) {
+    for (const uint32_t edge : {left, right}) {
+      for (int shift = 24; shift >= 0; shift -= 8) options.push_back(static_cast<uint8_t>(edge >> shift));
+    }
+  }
+  return options;
 }
 
 struct ParsedTcp {

@@ -1,0 +1,314 @@
+// Unit tests for our lwIP loss-recovery patch (workers/forwarder/lwip_patches/0001-sack-newreno-recovery.patch):
+// the operator loses segments of a download window and acknowledges like a Linux receiver (SACK blocks, a
+// window that grows between duplicate ACKs). Every retransmission asserted here must come from ACKs alone:
+// no test waits for lwIP's retransmission timer, and each checks that no timeout recovery began.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tests/workers/forwarder/forwarder_fixture.h"
+#include "tests/workers/forwarder/packet_builder.h"
+// lwIP's headers define htonl() and friends as macros: they come after every system header.
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+namespace nefia::forwarder {
+namespace {
+
+using testing::kAck;
+using testing::kMss;
+using testing::ParsedTcp;
+using testing::sackOption;
+using testing::tcpSegment;
+using testing::TcpSegmentSpec;
+
+// Enough for a warmed-up window of 24 segments plus the new data sent while it recovers.
+constexpr std::size_t kStreamBytes = 128 * 1024;
+// The loss window: slow start (per-segment ACKs) doubles lwIP's initial 3 segments to 24 in three rounds;
+// that many duplicate ACKs inflate cwnd enough for new data to flow during recovery.
+constexpr std::size_t kWindowSegments = 20;
+// The operator's advertised window in its scale-7 units (1000 << 7 = 125 KiB): never the limit here.
+constexpr uint16_t kOperatorWindow = 1000;
+const std::vector<uint8_t> kSynOptionsWithoutSack{2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7};
+
+bool sequenceBefore(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+
+// What the operator's kernel holds of the agent's stream: the next byte it expects and the out-of-order
+// ranges, the most recently extended first (the order in which Linux reports SACK blocks).
+class OperatorReceiver {
+ public:
+  explicit OperatorReceiver(uint32_t next) : next_(next) {}
+
+  void receive(uint32_t sequence, uint32_t length) {
+    uint32_t left = sequence;
+    uint32_t right = sequence + length;
+    if (!sequenceBefore(next_, right)) return;  // everything in it arrived before
+    if (!sequenceBefore(next_, left)) {
+      next_ = right;
+      // Ranges that the filled hole made contiguous are now cumulatively acknowledged.
+      for (bool absorbed = true; absorbed;) {
+        absorbed = false;
+        for (auto range = ranges_.begin(); range != ranges_.end(); ++range) {
+          if (!sequenceBefore(next_, range->first)) {
+            if (sequenceBefore(next_, range->second)) next_ = range->second;
+            ranges_.erase(range);
+            absorbed = true;
+            break;
+          }
+        }
+      }
+      return;
+    }
+    for (auto range = ranges_.begin(); range != ranges_.end();) {
+      if (!sequenceBefore(right, range->first) && !sequenceBefore(range->second, left)) {
+        if (sequenceBefore(range->first, left)) left = range->first;
+        if (sequenceBefore(right, range->second)) right = range->second;
+        range = ranges_.erase(range);
+      } else {
+        ++range;
+      }
+    }
+    ranges_.insert(ranges_.begin(), {left, right});
+  }
+  uint32_t next() const { return next_; }
+  // Without timestamps a SACK option has room for 4 blocks.
+  std::vector<std::pair<uint32_t, uint32_t>> sackBlocks() const {
+    return {ranges_.begin(), ranges_.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(ranges_.size(), 4))};
+  }
+
+ private:
+  uint32_t next_;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges_;
+};
+
+// The data segments the agent sent in answer to one ACK, split into first transmissions and resends.
+struct AgentAnswer {
+  std::vector<ParsedTcp> newData;
+  std::vector<ParsedTcp> resent;
+};
+
+class LossRecoveryTest : public testing::ForwarderFixture {
+ protected:
+  void TearDown() override {
+    ForwarderFixture::TearDown();
+    if (sshd_ >= 0) ::close(sshd_);
+  }
+
+  // Connects (offering SACK or not), lets the SSH server write kStreamBytes, and acknowledges every segment
+  // in order until one flight holds at least `segments` segments; returns that flight, in sequence order.
+  std::vector<ParsedTcp> openWithFlight(bool sack, std::size_t segments) {
+    sack_ = sack;
+    int local[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, local), 0);
+    sshd_ = local[0];
+    broker_.answerWith = local[1];
+    const uint32_t first = connect(port_, sack ? testing::kSynOptions : kSynOptionsWithoutSack);
+    EXPECT_EQ(broker_.answerWith, -1) << "the broker was asked";
+    streamEnd_ = first + static_cast<uint32_t>(kStreamBytes);
+    receiver_.emplace(first);
+    std::vector<uint8_t> stream(kStreamBytes);
+    for (std::size_t i = 0; i < stream.size(); ++i) stream[i] = static_cast<uint8_t>(i * 7 + (i >> 9));
+    EXPECT_EQ(::send(sshd_, stream.data(), stream.size(), 0), static_cast<ssize_t>(stream.size()));
+    std::vector<ParsedTcp> flight;
+    for (int round = 0; round < 20 && flight.empty(); ++round) flight = agentAnswer().newData;
+    for (int round = 0; round < 8 && !flight.empty() && flight.size() < segments; ++round) {
+      std::vector<ParsedTcp> next;
+      for (const auto& segment : flight) {
+        const auto answer = arrive(segment);
+        EXPECT_TRUE(answer.resent.empty()) << "nothing was lost yet";
+        next.insert(next.end(), answer.newData.begin(), answer.newData.end());
+      }
+      flight = std::move(next);
+    }
+    return flight;
+  }
+
+  // The operator receives `segment` and acknowledges it the way Linux does: cumulative ACK, SACK blocks when
+  // negotiated, and (for SACK connections) a window one unit larger than in its previous ACK.
+  AgentAnswer arrive(const ParsedTcp& segment) {
+    receiver_->receive(segment.sequence, static_cast<uint32_t>(segment.data.size()));
+    TcpSegmentSpec ack = fromClient(port_);
+    ack.sequence = 1001;
+    ack.acknowledgement = receiver_->next();
+    ack.flags = kAck;
+    if (sack_) {
+      ++window_;
+      if (const auto blocks = receiver_->sackBlocks(); !blocks.empty()) ack.options = sackOption(blocks);
+    }
+    ack.window = window_;
+    inject(tcpSegment(ack));
+    return agentAnswer();
+  }
+
+  // Data segments the agent sent since the last call; every transmission is counted by sequence number.
+  AgentAnswer agentAnswer() {
+    AgentAnswer answer;
+    for (auto& segment : collectTcp(port_)) {
+      if (segment.data.empty()) continue;
+      (++transmissions_[segment.sequence] == 1 ? answer.newData : answer.resent).push_back(std::move(segment));
+    }
+    return answer;
+  }
+
+  int timesSent(const ParsedTcp& segment) const {
+    const auto found = transmissions_.find(segment.sequence);
+    return found == transmissions_.end() ? 0 : found->second;
+  }
+  int totalResends() const {
+    int resends = 0;
+    for (const auto& [sequence, count] : transmissions_) resends += count - 1;
+    return resends;
+  }
+
+  // The 1-based positions in `window` of the given segments (0 for a segment outside it), for readable failures.
+  static std::vector<std::size_t> positions(const std::vector<ParsedTcp>& window, const std::vector<ParsedTcp>& segments) {
+    std::vector<std::size_t> result;
+    for (const auto& segment : segments) {
+      const auto found = std::find_if(window.begin(), window.end(),
+                                      [&](const ParsedTcp& inWindow) { return inWindow.sequence == segment.sequence; });
+      result.push_back(found == window.end() ? 0 : static_cast<std::size_t>(found - window.begin()) + 1);
+    }
+    return result;
+  }
+
+  // A retransmission timeout would also resend the lost segments; these tests are only meaningful if none
+  // fired (lwIP's clock is real: the RTO is over a second, the tests take milliseconds).
+  void expectNoTimeoutRecovery() {
+    const struct tcp_pcb* pcb = tcp_active_pcbs;
+    while (pcb != nullptr && pcb->remote_port != port_) pcb = pcb->next;
+    ASSERT_NE(pcb, nullptr) << "the connection is gone";
+    EXPECT_FALSE(pcb->flags & TF_RTO) << "lwIP's retransmission timer fired: the machine was too slow for this test";
+  }
+
+  const uint16_t port_ = 43000;
+  int sshd_ = -1;
+  bool sack_ = true;
+  uint16_t window_ = kOperatorWindow;
+  uint32_t streamEnd_ = 0;  // sequence number after the SSH server's last byte
+  std::optional<OperatorReceiver> receiver_;
+  std::map<uint32_t, int> transmissions_;
+};
+
+using Positions = std::vector<std::size_t>;
+
+// Names below are 1-based positions in the loss window, as in "segment 2 is lost".
+TEST_F(LossRecoveryTest, ThreeSackDuplicateAcksWithAGrowingWindowResendEveryHoleOnce) {
+  const auto window = openWithFlight(true, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  arrive(window[0]);
+  // 2 lost; 3 and 4 arrive.
+  EXPECT_TRUE(arrive(window[2]).resent.empty());
+  EXPECT_TRUE(arrive(window[3]).resent.empty()) << "two duplicate ACKs are no loss signal yet";
+  // 5 and 6 lost; 7 arrives: the third duplicate ACK, whose SACK blocks show three holes below 7.
+  const auto answer = arrive(window[6]);
+  EXPECT_EQ(positions(window, answer.resent), (Positions{2, 5, 6}))
+      << "fast retransmit must resend segment 2 and the other holes below the highest SACKed byte";
+  // The rest of the window arrives: more duplicate ACKs, which must not resend anything again.
+  for (std::size_t i = 7; i < window.size(); ++i) EXPECT_TRUE(arrive(window[i]).resent.empty()) << "segment " << i + 1;
+  for (std::size_t i = 0; i < window.size(); ++i) {
+    const bool hole = i == 1 || i == 4 || i == 5;
+    EXPECT_EQ(timesSent(window[i]), hole ? 2 : 1) << "segment " << i + 1;
+  }
+  expectNoTimeoutRecovery();
+}
+
+TEST_F(LossRecoveryTest, PartialAckKeepsRecoveryAndNewDataFlowsAfterTheFullAck) {
+  const auto window = openWithFlight(true, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  std::vector<ParsedTcp> newData;  // sent beyond the window, not yet arrived, in the order sent
+  auto keep = [&](const AgentAnswer& answer) { newData.insert(newData.end(), answer.newData.begin(), answer.newData.end()); };
+  keep(arrive(window[0]));
+  keep(arrive(window[2]));
+  keep(arrive(window[3]));
+  // What was sent so far precedes the retransmissions on the wire; it arrives before them.
+  const std::vector<ParsedTcp> sentBeforeRecovery = std::exchange(newData, {});
+  const auto recovery = arrive(window[6]);
+  keep(recovery);
+  ASSERT_EQ(positions(window, recovery.resent), (Positions{2, 5, 6})) << "recovery did not begin";
+  for (std::size_t i = 7; i < window.size(); ++i) keep(arrive(window[i]));
+  for (const auto& segment : sentBeforeRecovery) {
+    const auto answer = arrive(segment);
+    EXPECT_TRUE(answer.resent.empty());
+    keep(answer);
+  }
+  std::vector<ParsedTcp> pending = std::exchange(newData, {});
+
+  // Resent 2 arrives: the ACK covers 4, a partial ACK (5 and 6 are still missing and already resent).
+  auto answer = arrive(recovery.resent[0]);
+  EXPECT_TRUE(answer.resent.empty()) << "the partial ACK resent " << ::testing::PrintToString(positions(window, answer.resent));
+  keep(answer);
+  // The resends of 5 and 6 are delayed behind new data: duplicate ACKs of 4 with SACK blocks follow. A sender
+  // that left recovery on the partial ACK would fast-retransmit 5 a second time here.
+  pending.insert(pending.end(), newData.begin(), newData.end());
+  newData.clear();
+  ASSERT_GE(pending.size(), 3u) << "too little new data in flight for three duplicate ACKs";
+  for (const auto& segment : pending) {
+    answer = arrive(segment);
+    EXPECT_TRUE(answer.resent.empty()) << "duplicate ACK after the partial ACK resent "
+                                       << ::testing::PrintToString(positions(window, answer.resent));
+    keep(answer);
+  }
+  answer = arrive(recovery.resent[1]);
+  EXPECT_TRUE(answer.resent.empty()) << "the second partial ACK (through 5) resent "
+                                     << ::testing::PrintToString(positions(window, answer.resent));
+  keep(answer);
+  // Resent 6 arrives: the full ACK ends recovery; the rest of the stream flows without another resend.
+  keep(arrive(recovery.resent[2]));
+  expectNoTimeoutRecovery();
+  std::size_t delivered = 0;
+  for (int idle = 0; idle < 20 && receiver_->next() != streamEnd_;) {
+    const auto more = delivered < newData.size() ? arrive(newData[delivered++]) : agentAnswer();
+    EXPECT_TRUE(more.resent.empty()) << "resent after recovery ended";
+    idle = more.newData.empty() && delivered == newData.size() ? idle + 1 : 0;
+    keep(more);
+  }
+  EXPECT_EQ(receiver_->next(), streamEnd_) << "the stream stopped " << (streamEnd_ - receiver_->next())
+                                           << " bytes before its end";
+  EXPECT_GE(delivered, 3u) << "new data must flow after the full ACK";
+  EXPECT_EQ(totalResends(), 3) << "one resend per lost segment";
+}
+
+TEST_F(LossRecoveryTest, WithoutSackAPartialAckResendsTheNextHoleAtOnce) {
+  const auto window = openWithFlight(false, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  arrive(window[0]);
+  // 2 and 5 lost; 3, 4 and 6 arrive: three duplicate ACKs with an unchanged window (no SACK to go by).
+  arrive(window[2]);
+  arrive(window[3]);
+  const auto fast = arrive(window[5]);
+  ASSERT_EQ(positions(window, fast.resent), (Positions{2})) << "fast retransmit of the first hole";
+  for (std::size_t i = 6; i < window.size(); ++i) EXPECT_TRUE(arrive(window[i]).resent.empty()) << "segment " << i + 1;
+  // Resent 2 arrives: the ACK covers 4 but not the data sent before recovery (a partial ACK).
+  const auto partial = arrive(fast.resent[0]);
+  EXPECT_EQ(positions(window, partial.resent), (Positions{5}))
+      << "NewReno resends the first unacknowledged segment on a partial ACK, without waiting for a timeout";
+  EXPECT_EQ(timesSent(window[4]), 2);
+  expectNoTimeoutRecovery();
+}
+
+TEST_F(LossRecoveryTest, TwoDuplicateAcksAloneResendNothing) {
+  const auto window = openWithFlight(true, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  arrive(window[0]);
+  // 2 and 4 lost; 3 and 5 arrive: two duplicate ACKs whose SACK blocks already show both holes.
+  EXPECT_TRUE(arrive(window[2]).resent.empty());
+  const auto second = arrive(window[4]);
+  EXPECT_TRUE(second.resent.empty()) << "two duplicate ACKs resent "
+                                     << ::testing::PrintToString(positions(window, second.resent));
+  EXPECT_EQ(totalResends(), 0);
+  // The third one is the loss signal (this also shows the test sees resends when there are any).
+  const auto third = arrive(window[5]);
+  EXPECT_EQ(positions(window, third.resent), (Positions{2, 4}));
+  expectNoTimeoutRecovery();
+}
+
+}  // namespace
+}  // namespace nefia::forwarder
