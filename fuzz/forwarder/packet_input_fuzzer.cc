@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
 #include "workers/forwarder/forwarder.h"
+#include "workers/forwarder/packet_bundle.h"
 
 namespace {
 
@@ -51,16 +53,26 @@ struct Harness {
 
   // Remembers the agent's sequence number from each SYN-ACK so fuzzed ACKs can get past the handshake.
   void drainOutput() {
-    uint8_t buffer[2048];
+    static uint8_t buffer[kMaxBundleBytes];
     ssize_t length;
     while ((length = ::recv(tunnel, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
-      if (length < 40 || (buffer[0] >> 4) != 4 || buffer[9] != 6) continue;
-      const uint8_t* tcp = buffer + (buffer[0] & 0x0f) * 4;
-      if (tcp + 20 > buffer + length || (tcp[13] & 0x12) != 0x12) continue;
-      const uint16_t clientPort = static_cast<uint16_t>((tcp[2] << 8) | tcp[3]);
-      const uint32_t sequence = (uint32_t(tcp[4]) << 24) | (uint32_t(tcp[5]) << 16) | (uint32_t(tcp[6]) << 8) | tcp[7];
-      agentNext[clientPort] = sequence + 1;
+      forEachPacket(std::span<const uint8_t>(buffer, static_cast<std::size_t>(length)), kDefaultMtu,
+                    [this](std::span<const uint8_t> packet) {
+                      rememberSynAck(packet);
+                      return true;
+                    });
     }
+  }
+
+  void rememberSynAck(std::span<const uint8_t> packet) {
+    if (packet.size() < 40 || (packet[0] >> 4) != 4 || packet[9] != 6) return;
+    const std::size_t header = (packet[0] & 0x0f) * 4u;
+    if (header + 20 > packet.size()) return;
+    const uint8_t* tcp = packet.data() + header;
+    if ((tcp[13] & 0x12) != 0x12) return;
+    const uint16_t clientPort = static_cast<uint16_t>((tcp[2] << 8) | tcp[3]);
+    const uint32_t sequence = (uint32_t(tcp[4]) << 24) | (uint32_t(tcp[5]) << 16) | (uint32_t(tcp[6]) << 8) | tcp[7];
+    agentNext[clientPort] = sequence + 1;
   }
 
   // Inbound checksums are not verified, so the rewrite needs no checksum update.

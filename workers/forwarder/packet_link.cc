@@ -1,15 +1,17 @@
-// PacketLink: batched packet I/O on the tunnel worker's SOCK_SEQPACKET socket.
+// PacketLink: batched, bundled packet I/O on the tunnel worker's SOCK_SEQPACKET socket.
 // Never blocks (MSG_DONTWAIT everywhere) and never holds more than kMaxQueuedOutboundPackets packets.
 #include "workers/forwarder/packet_link.h"
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
 #include "common/log.h"
 #include "workers/forwarder/constants.h"
+#include "workers/forwarder/packet_bundle.h"
 
 namespace nefia::forwarder {
 namespace {
@@ -19,6 +21,9 @@ constexpr const char* kComponent = "forwarder";
 constexpr int kMaxBatchesPerWakeup = 8;
 // A larger send buffer lets a burst of lwIP output wait in the kernel instead of our ring.
 constexpr int kSendBufferBytes = 1024 * 1024;
+// Messages (bundles) read per recvmmsg, and sent per sendmmsg.
+constexpr std::size_t kInboundMessages = 16;
+constexpr std::size_t kOutboundMessages = 16;
 
 void enlargeSendBuffer(int fd) {
   int bytes = kSendBufferBytes;
@@ -33,14 +38,16 @@ PacketLink::PacketLink(uv_loop_t* loop, int fd, std::size_t maxPacketBytes, Pack
     : loop_(loop),
       names_(names),
       fd_(fd),
-      slotBytes_(maxPacketBytes),
-      inbound_(std::make_unique_for_overwrite<uint8_t[]>(kPacketBatch * maxPacketBytes)),
-      inboundIov_(kPacketBatch),
-      inboundMessages_(kPacketBatch),
-      outbound_(std::make_unique_for_overwrite<uint8_t[]>(kMaxQueuedOutboundPackets * maxPacketBytes)),
+      slotBytes_(std::min(maxPacketBytes, kMaxBundledPacketBytes)),
+      inboundMessageBytes_(std::max(slotBytes_, kMaxBundleBytes)),
+      inbound_(std::make_unique_for_overwrite<uint8_t[]>(kInboundMessages * inboundMessageBytes_)),
+      inboundIov_(kInboundMessages),
+      inboundMessages_(kInboundMessages),
+      slotStride_(kBundleLengthBytes + slotBytes_),
+      outbound_(std::make_unique_for_overwrite<uint8_t[]>(kMaxQueuedOutboundPackets * slotStride_)),
       outboundLength_(kMaxQueuedOutboundPackets) {
-  for (std::size_t i = 0; i < kPacketBatch; ++i) {
-    inboundIov_[i] = iovec{inbound_.get() + i * slotBytes_, slotBytes_};
+  for (std::size_t i = 0; i < kInboundMessages; ++i) {
+    inboundIov_[i] = iovec{inbound_.get() + i * inboundMessageBytes_, inboundMessageBytes_};
     std::memset(&inboundMessages_[i], 0, sizeof(mmsghdr));
     inboundMessages_[i].msg_hdr.msg_iov = &inboundIov_[i];
     inboundMessages_[i].msg_hdr.msg_iovlen = 1;
@@ -129,7 +136,7 @@ void PacketLink::beforeBlocking(uv_prepare_t* handle) {
 
 void PacketLink::readBatches() {
   for (int batch = 0; batch < kMaxBatchesPerWakeup && linkUp_; ++batch) {
-    const int received = ::recvmmsg(fd_.get(), inboundMessages_.data(), kPacketBatch, MSG_DONTWAIT, nullptr);
+    const int received = ::recvmmsg(fd_.get(), inboundMessages_.data(), kInboundMessages, MSG_DONTWAIT, nullptr);
     if (received < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) markLinkDown("receive failed", errno);
@@ -147,12 +154,16 @@ void PacketLink::readBatches() {
         message.msg_hdr.msg_flags = 0;
         continue;
       }
-      ++stats_.packetsIn;
-      onPacket_(std::span<const uint8_t>(static_cast<const uint8_t*>(inboundIov_[i].iov_base), message.msg_len));
-      // The handler may have replaced or closed the link.
+      const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(inboundIov_[i].iov_base), message.msg_len);
+      const std::size_t unusable = forEachPacket(bytes, slotBytes_, [this](std::span<const uint8_t> packet) {
+        ++stats_.packetsIn;
+        onPacket_(packet);
+        return linkUp_;  // the handler may have replaced or closed the link
+      });
+      if (unusable > 0) ++stats_.droppedInbound;
       if (!linkUp_) return;
     }
-    if (static_cast<std::size_t>(received) < kPacketBatch) return;
+    if (static_cast<std::size_t>(received) < kInboundMessages) return;
   }
 }
 
@@ -169,7 +180,9 @@ bool PacketLink::send(std::span<const iovec> pieces) {
     return false;
   }
   const std::size_t slot = (head_ + count_) % kMaxQueuedOutboundPackets;
-  uint8_t* destination = outbound_.get() + slot * slotBytes_;
+  uint8_t* destination = outbound_.get() + slot * slotStride_;
+  writeBundleLength(destination, total);
+  destination += kBundleLengthBytes;
   for (const iovec& piece : pieces) {
     std::memcpy(destination, piece.iov_base, piece.iov_len);
     destination += piece.iov_len;
@@ -181,18 +194,38 @@ bool PacketLink::send(std::span<const iovec> pieces) {
 }
 
 void PacketLink::flush() {
-  mmsghdr messages[kPacketBatch];
-  iovec iov[kPacketBatch];
+  mmsghdr messages[kOutboundMessages];
+  std::size_t packetsIn[kOutboundMessages];
+  iovec iov[kOutboundMessages][kMaxBundlePackets];
   while (count_ > 0 && linkUp_) {
-    const std::size_t batch = std::min(count_, kPacketBatch);
-    for (std::size_t i = 0; i < batch; ++i) {
-      const std::size_t slot = (head_ + i) % kMaxQueuedOutboundPackets;
-      iov[i] = iovec{outbound_.get() + slot * slotBytes_, outboundLength_[slot]};
-      std::memset(&messages[i], 0, sizeof(mmsghdr));
-      messages[i].msg_hdr.msg_iov = &iov[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
+    // Lay out up to kOutboundMessages messages: consecutive packets bundled up to kMaxBundleBytes; a message
+    // that ends up with one packet goes bare (no length prefix).
+    std::size_t messageCount = 0;
+    std::size_t packet = 0;
+    while (packet < count_ && messageCount < kOutboundMessages) {
+      std::size_t inMessage = 0;
+      std::size_t bytes = 0;
+      while (packet + inMessage < count_ && inMessage < kMaxBundlePackets) {
+        const std::size_t slot = (head_ + packet + inMessage) % kMaxQueuedOutboundPackets;
+        const std::size_t entry = kBundleLengthBytes + outboundLength_[slot];
+        if (inMessage > 0 && bytes + entry > kMaxBundleBytes) break;
+        iov[messageCount][inMessage] = iovec{outbound_.get() + slot * slotStride_, entry};
+        bytes += entry;
+        ++inMessage;
+      }
+      if (inMessage == 1) {
+        iovec& only = iov[messageCount][0];
+        only.iov_base = static_cast<uint8_t*>(only.iov_base) + kBundleLengthBytes;
+        only.iov_len -= kBundleLengthBytes;
+      }
+      std::memset(&messages[messageCount], 0, sizeof(mmsghdr));
+      messages[messageCount].msg_hdr.msg_iov = iov[messageCount];
+      messages[messageCount].msg_hdr.msg_iovlen = inMessage;
+      packetsIn[messageCount] = inMessage;
+      ++messageCount;
+      packet += inMessage;
     }
-    const int sent = ::sendmmsg(fd_.get(), messages, batch, MSG_DONTWAIT | MSG_NOSIGNAL);
+    const int sent = ::sendmmsg(fd_.get(), messages, static_cast<unsigned>(messageCount), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
@@ -203,10 +236,12 @@ void PacketLink::flush() {
       markLinkDown("send failed", errno);
       return;
     }
-    head_ = (head_ + sent) % kMaxQueuedOutboundPackets;
-    count_ -= sent;
-    stats_.packetsOut += sent;
-    if (static_cast<std::size_t>(sent) < batch) {
+    std::size_t packetsSent = 0;
+    for (int i = 0; i < sent; ++i) packetsSent += packetsIn[i];
+    head_ = (head_ + packetsSent) % kMaxQueuedOutboundPackets;
+    count_ -= packetsSent;
+    stats_.packetsOut += packetsSent;
+    if (static_cast<std::size_t>(sent) < messageCount) {
       waitingWritable_ = true;
       updatePollEvents();
       return;

@@ -1,5 +1,6 @@
-// PacketLink: moves whole IP packets over the SOCK_SEQPACKET socket shared with the tunnel worker, in
-// batches (recvmmsg/sendmmsg), driven by a uv_poll. Never interprets packets and never blocks the loop.
+// PacketLink: moves whole IP packets over the SOCK_SEQPACKET socket shared with the tunnel worker, bundled
+// (packet_bundle.h) and in batches (recvmmsg/sendmmsg), driven by a uv_poll. Never interprets packets beyond
+// the framing and never blocks the loop.
 #pragma once
 
 #include <sys/uio.h>
@@ -21,7 +22,7 @@ struct PacketLinkStats {
   uint64_t packetsIn = 0;
   uint64_t packetsOut = 0;
   uint64_t droppedOutbound = 0;  // queue full or link down: lwIP retransmits
-  uint64_t droppedInbound = 0;   // larger than the receive slots (truncated by the kernel)
+  uint64_t droppedInbound = 0;   // messages truncated by the kernel or with a malformed bundle
 };
 
 // How log lines name this end and its peer (the tunnel worker uses the same link toward the forwarder).
@@ -76,13 +77,15 @@ class PacketLink {
   bool waitingWritable_ = false;
   int pollEvents_ = 0;
 
-  // Receive side: kPacketBatch slots filled by one recvmmsg.
-  // Packet slots are left uninitialised (make_unique_for_overwrite): an idle link touches none of their pages.
+  // Receive side: kInboundMessages message buffers filled by one recvmmsg.
+  // Buffers and slots are left uninitialised (make_unique_for_overwrite): an idle link touches none of their pages.
+  std::size_t inboundMessageBytes_;
   std::unique_ptr<uint8_t[]> inbound_;
   std::vector<iovec> inboundIov_;
   std::vector<mmsghdr> inboundMessages_;
 
-  // Send side: a ring of fixed-size slots; head_ is the oldest unsent packet.
+  // Send side: a ring of fixed-size slots, each a 2-byte length then the packet; head_ is the oldest unsent one.
+  std::size_t slotStride_;
   std::unique_ptr<uint8_t[]> outbound_;
   std::vector<std::size_t> outboundLength_;
   std::size_t head_ = 0;

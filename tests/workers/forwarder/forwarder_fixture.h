@@ -16,7 +16,9 @@
 
 #include "common/log.h"
 #include "tests/workers/forwarder/packet_builder.h"
+#include "workers/forwarder/constants.h"
 #include "workers/forwarder/forwarder.h"
+#include "workers/forwarder/packet_bundle.h"
 
 namespace nefia::forwarder::testing {
 
@@ -72,11 +74,17 @@ class ForwarderFixture : public ::testing::Test {
   std::vector<std::vector<uint8_t>> collect() {
     spin();
     std::vector<std::vector<uint8_t>> packets;
-    uint8_t buffer[2048];
+    std::vector<uint8_t> buffer(kMaxBundleBytes);
     while (true) {
-      const ssize_t length = ::recv(tunnel_, buffer, sizeof buffer, MSG_DONTWAIT);
+      const ssize_t length = ::recv(tunnel_, buffer.data(), buffer.size(), MSG_DONTWAIT);
       if (length <= 0) break;
-      packets.emplace_back(buffer, buffer + length);
+      const std::size_t unusable =
+          forEachPacket(std::span<const uint8_t>(buffer.data(), static_cast<std::size_t>(length)), kDefaultMtu,
+                        [&](std::span<const uint8_t> packet) {
+                          packets.emplace_back(packet.begin(), packet.end());
+                          return true;
+                        });
+      EXPECT_EQ(unusable, 0u) << "the forwarder sent a malformed bundle";
     }
     return packets;
   }

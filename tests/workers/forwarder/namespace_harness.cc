@@ -19,11 +19,13 @@
 #include <cstring>
 #include <random>
 
+#include "workers/forwarder/packet_bundle.h"
+
 namespace nefia::forwarder::testing {
 namespace {
 
 constexpr std::size_t kShuttleBatch = 64;
-constexpr std::size_t kShuttleSlot = 2048;
+constexpr std::size_t kShuttleSlot = nefia::forwarder::kMaxBundleBytes;  // a whole bundle from the agent
 
 Status setInterface(const char* name, const char* address, int prefix, int mtu) {
   const int control = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -211,7 +213,12 @@ void TunShuttle::run() {
           link = -1;
           break;
         }
-        (void)!::write(tunFd_, iov[i].iov_base, messages[i].msg_len);
+        nefia::forwarder::forEachPacket(
+            std::span<const uint8_t>(static_cast<const uint8_t*>(iov[i].iov_base), messages[i].msg_len),
+            nefia::forwarder::kMaxBundledPacketBytes, [this](std::span<const uint8_t> packet) {
+              (void)!::write(tunFd_, packet.data(), packet.size());
+              return true;
+            });
       }
     }
   }
