@@ -181,9 +181,13 @@ class LossRecoveryTest : public testing::ForwarderFixture {
 
   // A retransmission timeout would also resend the lost segments; these tests are only meaningful if none
   // fired (lwIP's clock is real: the RTO is over a second, the tests take milliseconds).
-  void expectNoTimeoutRecovery() {
+  const struct tcp_pcb* connection() const {
     const struct tcp_pcb* pcb = tcp_active_pcbs;
     while (pcb != nullptr && pcb->remote_port != port_) pcb = pcb->next;
+    return pcb;
+  }
+  void expectNoTimeoutRecovery() {
+    const struct tcp_pcb* pcb = connection();
     ASSERT_NE(pcb, nullptr) << "the connection is gone";
     EXPECT_FALSE(pcb->flags & TF_RTO) << "lwIP's retransmission timer fired: the machine was too slow for this test";
   }
@@ -208,9 +212,13 @@ TEST_F(LossRecoveryTest, ThreeSackDuplicateAcksWithAGrowingWindowResendEveryHole
   EXPECT_TRUE(arrive(window[2]).resent.empty());
   EXPECT_TRUE(arrive(window[3]).resent.empty()) << "two duplicate ACKs are no loss signal yet";
   // 5 and 6 lost; 7 arrives: the third duplicate ACK, whose SACK blocks show three holes below 7.
+  ASSERT_NE(connection(), nullptr);
+  const tcpwnd_size_t windowBeforeLoss = std::min(connection()->cwnd, connection()->snd_wnd);
   const auto answer = arrive(window[6]);
   EXPECT_EQ(positions(window, answer.resent), (Positions{2, 5, 6}))
       << "fast retransmit must resend segment 2 and the other holes below the highest SACKed byte";
+  ASSERT_NE(connection(), nullptr);
+  EXPECT_EQ(connection()->ssthresh, windowBeforeLoss / 10 * 7) << "a loss lowers ssthresh to 0.7 of the window (CUBIC)";
   // The rest of the window arrives: more duplicate ACKs, which must not resend anything again.
   for (std::size_t i = 7; i < window.size(); ++i) EXPECT_TRUE(arrive(window[i]).resent.empty()) << "segment " << i + 1;
   for (std::size_t i = 0; i < window.size(); ++i) {
