@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,7 @@ constexpr std::size_t kStreamBytes = 128 * 1024;
 constexpr std::size_t kWindowSegments = 20;
 // The operator's advertised window in its scale-7 units (1000 << 7 = 125 KiB): never the limit here.
 constexpr uint16_t kOperatorWindow = 1000;
+constexpr uint8_t kFin = 0x01;
 const std::vector<uint8_t> kSynOptionsWithoutSack{2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7};
 
 bool sequenceBefore(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
@@ -89,6 +92,56 @@ class OperatorReceiver {
   std::vector<std::pair<uint32_t, uint32_t>> ranges_;
 };
 
+// The byte stream the operator's SSH client reads, rebuilt by sequence number from every segment the agent
+// sent, and where the FIN came. A byte sent more than once must be the same byte every time.
+class ReassembledStream {
+ public:
+  explicit ReassembledStream(uint32_t first) : first_(first) {}
+
+  // Adds one segment; returns what is wrong with it (empty if nothing).
+  std::string add(const ParsedTcp& segment) {
+    const uint32_t offset = segment.sequence - first_;
+    const std::size_t end = std::size_t{offset} + segment.data.size();
+    if (end > kMaxBytes) return "data at stream offset " + std::to_string(offset) + ", far beyond anything written";
+    if (bytes_.size() < end) {
+      bytes_.resize(end);
+      present_.resize(end);
+    }
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < segment.data.size(); ++i) {
+      if (present_[offset + i]) {
+        changed += bytes_[offset + i] != segment.data[i] ? 1 : 0;
+      } else {
+        bytes_[offset + i] = segment.data[i];
+        present_[offset + i] = true;
+      }
+    }
+    std::string problems;
+    if (changed > 0) {
+      problems = std::to_string(changed) + " of the " + std::to_string(segment.data.size()) + " bytes at stream offset " +
+                 std::to_string(offset) + " differ from the bytes sent there before";
+    }
+    if (segment.flags & kFin) {
+      if (fin_ && *fin_ != end) problems += " a second FIN, at offset " + std::to_string(end);
+      fin_ = end;
+    }
+    return problems;
+  }
+  // The bytes from the start of the stream up to the first one that never arrived.
+  std::vector<uint8_t> contiguous() const {
+    const auto missing = std::find(present_.begin(), present_.end(), false);
+    return {bytes_.begin(), bytes_.begin() + (missing - present_.begin())};
+  }
+  std::optional<std::size_t> fin() const { return fin_; }
+
+ private:
+  static constexpr std::size_t kMaxBytes = 16 * 1024 * 1024;
+  uint32_t first_;
+  std::vector<uint8_t> bytes_;
+  std::vector<bool> present_;
+  std::optional<std::size_t> fin_;
+};
+
 // The data segments the agent sent in answer to one ACK, split into first transmissions and resends.
 struct AgentAnswer {
   std::vector<ParsedTcp> newData;
@@ -135,9 +188,13 @@ class LossRecoveryTest : public testing::ForwarderFixture {
   // negotiated, and (for SACK connections) a window one unit larger than in its previous ACK.
   AgentAnswer arrive(const ParsedTcp& segment) {
     receiver_->receive(segment.sequence, static_cast<uint32_t>(segment.data.size()));
+    acknowledge(receiver_->next());
+    return agentAnswer();
+  }
+  void acknowledge(uint32_t acknowledgement) {
     TcpSegmentSpec ack = fromClient(port_);
     ack.sequence = 1001;
-    ack.acknowledgement = receiver_->next();
+    ack.acknowledgement = acknowledgement;
     ack.flags = kAck;
     if (sack_) {
       ++window_;
@@ -145,7 +202,6 @@ class LossRecoveryTest : public testing::ForwarderFixture {
     }
     ack.window = window_;
     inject(tcpSegment(ack));
-    return agentAnswer();
   }
 
   // Data segments the agent sent since the last call; every transmission is counted by sequence number.
@@ -316,6 +372,180 @@ TEST_F(LossRecoveryTest, TwoDuplicateAcksAloneResendNothing) {
   const auto third = arrive(window[5]);
   EXPECT_EQ(positions(window, third.resent), (Positions{2, 4}));
   expectNoTimeoutRecovery();
+}
+
+// A resend is a segment moved from lwIP's unacked queue back to its unsent queue. When it is the last one there
+// while later data is still unacked, new bytes from the SSH server or its FIN must not be appended to it: they
+// would go out at the sequence numbers of data the operator already holds. The operator here rebuilds the
+// stream from everything the agent sends and compares it with what the SSH server wrote.
+class LossRecoveryStreamTest : public LossRecoveryTest {
+ protected:
+  // Slow start over this many segments, one ACK each, grows cwnd to about 48 segments.
+  static constexpr std::size_t kWarmUpSegments = 45;
+  // One write: this many full segments and a short tail, the segment that a burst will lose last...
+  static constexpr std::size_t kFullSegmentsBeforeShort = 41;
+  static constexpr std::size_t kShortSegmentBytes = 700;
+  // ...sent before the next write, whose segments arrive and make the three duplicate ACKs.
+  static constexpr std::size_t kSegmentsAfterShort = 3;
+  static constexpr int kMaxDeliveries = 2000;
+
+  void open(bool sack) {
+    sack_ = sack;
+    int local[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, local), 0);
+    sshd_ = local[0];
+    broker_.answerWith = local[1];
+    const uint32_t first = connect(port_, sack ? testing::kSynOptions : kSynOptionsWithoutSack);
+    ASSERT_EQ(broker_.answerWith, -1) << "the broker was asked";
+    receiver_.emplace(first);
+    stream_.emplace(first);
+    first_ = first;
+  }
+
+  // The SSH server writes the next `bytes` of its stream (a pattern that differs at every MSS-sized shift).
+  void sshdWrites(std::size_t bytes) {
+    std::vector<uint8_t> chunk(bytes);
+    for (std::size_t i = 0; i < bytes; ++i) {
+      const std::size_t at = written_.size() + i;
+      chunk[i] = static_cast<uint8_t>(at * 7 + (at >> 9) + (at >> 13));
+    }
+    written_.insert(written_.end(), chunk.begin(), chunk.end());
+    ASSERT_EQ(::send(sshd_, chunk.data(), chunk.size(), 0), static_cast<ssize_t>(chunk.size()));
+  }
+  void sshdCloses() { ASSERT_EQ(::shutdown(sshd_, SHUT_WR), 0); }
+
+  // Every data or FIN segment the agent sent since the last call, each added to the operator's stream.
+  std::vector<ParsedTcp> sentByAgent() {
+    std::vector<ParsedTcp> sent;
+    for (auto& segment : collectTcp(port_)) {
+      if (segment.data.empty() && !(segment.flags & kFin)) continue;
+      EXPECT_EQ(stream_->add(segment), "") << "segment " << segment.sequence - first_ << "+" << segment.data.size()
+                                           << ((segment.flags & kFin) ? " with FIN" : "");
+      sent.push_back(std::move(segment));
+    }
+    return sent;
+  }
+
+  // The operator receives `segment` and acknowledges it (the FIN too once everything before it arrived);
+  // returns what the agent sent in answer.
+  std::vector<ParsedTcp> deliver(const ParsedTcp& segment) {
+    const uint32_t length = static_cast<uint32_t>(segment.data.size());
+    receiver_->receive(segment.sequence, length);
+    if ((segment.flags & kFin) && receiver_->next() == segment.sequence + length) finAcknowledged_ = true;
+    acknowledge(receiver_->next() + (finAcknowledged_ ? 1 : 0));
+    return sentByAgent();
+  }
+
+  // Delivers `wire` in the order sent and everything the agent sends in answer, until nothing is in flight.
+  void deliverAll(std::deque<ParsedTcp> wire) {
+    for (int delivered = 0; delivered < kMaxDeliveries && !wire.empty(); ++delivered) {
+      for (auto& answer : deliver(wire.front())) wire.push_back(std::move(answer));
+      wire.pop_front();
+    }
+    EXPECT_TRUE(wire.empty()) << "still sending after " << kMaxDeliveries << " ACKs";
+  }
+
+  // Connects and lets slow start open cwnd: the SSH server writes kWarmUpSegments, each acknowledged alone.
+  void warmUp(bool sack) {
+    ASSERT_NO_FATAL_FAILURE(open(sack));
+    ASSERT_NO_FATAL_FAILURE(sshdWrites(kWarmUpSegments * kMss));
+    std::vector<ParsedTcp> first;
+    for (int round = 0; round < 20 && first.empty(); ++round) first = sentByAgent();
+    deliverAll({first.begin(), first.end()});
+    ASSERT_EQ(receiver_->next(), first_ + written_.size()) << "the warm-up data did not arrive";
+  }
+
+  // The last segment on lwIP's unsent queue, or nullptr.
+  const struct tcp_seg* lastUnsent() const {
+    const struct tcp_seg* last = connection()->unsent;
+    while (last != nullptr && last->next != nullptr) last = last->next;
+    return last;
+  }
+
+  // After a SACK warm-up: one flight of kFullSegmentsBeforeShort full segments, the short segment, and
+  // kSegmentsAfterShort more. A burst loses everything from segment 2 through the short one; 1 and the
+  // segments after the short one arrive. The third duplicate ACK starts recovery, whose SACK blocks make
+  // every lost segment a hole: the holes that fit the deflated window are resent, the short segment (the
+  // last hole, beyond the window) waits on the unsent queue. Returns the resends in flight; asserts that the
+  // short segment is the last one on the unsent queue and does not end the stream.
+  std::deque<ParsedTcp> shortSegmentWaitsForItsResend() {
+    const std::size_t flightBytes = (kFullSegmentsBeforeShort + kSegmentsAfterShort) * kMss + kShortSegmentBytes;
+    EXPECT_GE(connection()->cwnd, flightBytes) << "slow start did not open cwnd for the whole flight";
+    std::vector<ParsedTcp> flight;
+    sshdWrites(kFullSegmentsBeforeShort * kMss + kShortSegmentBytes);
+    const uint32_t shortEnd = first_ + static_cast<uint32_t>(written_.size());
+    for (auto& segment : sentByAgent()) flight.push_back(std::move(segment));
+    sshdWrites(kSegmentsAfterShort * kMss);
+    for (auto& segment : sentByAgent()) flight.push_back(std::move(segment));
+    EXPECT_EQ(connection()->unsent, nullptr) << "the flight was not sent at once";
+    const auto shortSegment = std::find_if(flight.begin(), flight.end(), [&](const ParsedTcp& segment) {
+      return segment.sequence + segment.data.size() == shortEnd;
+    });
+    EXPECT_EQ(flight.size(), kFullSegmentsBeforeShort + 1 + kSegmentsAfterShort);
+    if (shortSegment == flight.end() || flight.end() - shortSegment != kSegmentsAfterShort + 1) {
+      ADD_FAILURE() << "the flight does not end with the short segment and " << kSegmentsAfterShort << " more";
+      return {};
+    }
+    EXPECT_EQ(shortSegment->data.size(), kShortSegmentBytes) << "the short segment got merged with the next write";
+    const uint32_t shortSequence = shortSegment->sequence;
+
+    deliver(flight[0]);
+    std::deque<ParsedTcp> resends;
+    for (auto after = shortSegment + 1; after != flight.end(); ++after) {
+      for (auto& resend : deliver(*after)) resends.push_back(std::move(resend));
+    }
+    const struct tcp_seg* last = lastUnsent();
+    if (last == nullptr || lwip_ntohl(last->tcphdr->seqno) != shortSequence) {
+      ADD_FAILURE() << "the short segment is not last on the unsent queue; resent before the SSH server moved on: "
+                    << resends.size();
+      return {};
+    }
+    EXPECT_EQ(last->len, kShortSegmentBytes);
+    EXPECT_NE(shortSequence + last->len, connection()->snd_lbb) << "later data must still be unacked";
+    EXPECT_FALSE(resends.empty()) << "recovery resent no hole";
+    expectNoTimeoutRecovery();
+    return resends;
+  }
+
+  // What the operator's SSH client got: exactly the bytes the SSH server wrote, then the FIN.
+  void expectTheWholeStreamAndFin() {
+    const auto received = stream_->contiguous();
+    const auto mismatch = std::mismatch(received.begin(), received.end(), written_.begin(), written_.end());
+    EXPECT_TRUE(received.size() == written_.size() && mismatch.first == received.end())
+        << "the operator holds " << received.size() << " contiguous bytes of the " << written_.size()
+        << " written; the first wrong one at offset " << (mismatch.first - received.begin());
+    ASSERT_TRUE(stream_->fin().has_value()) << "no FIN reached the operator";
+    EXPECT_EQ(*stream_->fin(), written_.size()) << "the FIN must follow the last byte written";
+    EXPECT_TRUE(finAcknowledged_);
+    expectNoTimeoutRecovery();
+  }
+
+  std::optional<ReassembledStream> stream_;
+  std::vector<uint8_t> written_;  // everything the SSH server wrote
+  uint32_t first_ = 0;            // the sequence number of its first byte
+  bool finAcknowledged_ = false;
+};
+
+TEST_F(LossRecoveryStreamTest, NewBytesWrittenWhileAShortSegmentWaitsForItsResendGoAfterTheStream) {
+  ASSERT_NO_FATAL_FAILURE(warmUp(true));
+  auto wire = shortSegmentWaitsForItsResend();
+  ASSERT_FALSE(HasFailure()) << "the scenario did not happen";
+  // More than the room left in the short segment's MSS, and not a multiple of the MSS.
+  ASSERT_NO_FATAL_FAILURE(sshdWrites(2 * kMss + 300));
+  ASSERT_NO_FATAL_FAILURE(sshdCloses());
+  for (auto& segment : sentByAgent()) wire.push_back(std::move(segment));
+  deliverAll(std::move(wire));
+  expectTheWholeStreamAndFin();
+}
+
+TEST_F(LossRecoveryStreamTest, AFinWhileAShortSegmentWaitsForItsResendGoesAfterTheStream) {
+  ASSERT_NO_FATAL_FAILURE(warmUp(true));
+  auto wire = shortSegmentWaitsForItsResend();
+  ASSERT_FALSE(HasFailure()) << "the scenario did not happen";
+  ASSERT_NO_FATAL_FAILURE(sshdCloses());
+  for (auto& segment : sentByAgent()) wire.push_back(std::move(segment));
+  deliverAll(std::move(wire));
+  expectTheWholeStreamAndFin();
 }
 
 }  // namespace
