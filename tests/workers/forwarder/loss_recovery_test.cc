@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -381,13 +382,13 @@ TEST_F(LossRecoveryTest, TwoDuplicateAcksAloneResendNothing) {
 class LossRecoveryStreamTest : public LossRecoveryTest {
  protected:
   // Slow start over this many segments, one ACK each, grows cwnd to about 48 segments.
-  static constexpr std::size_t kWarmUpSegments = 45;
+  static constexpr std::size_t kSackWarmUpSegments = 45;
   // One write: this many full segments and a short tail, the segment that a burst will lose last...
   static constexpr std::size_t kFullSegmentsBeforeShort = 41;
   static constexpr std::size_t kShortSegmentBytes = 700;
   // ...sent before the next write, whose segments arrive and make the three duplicate ACKs.
   static constexpr std::size_t kSegmentsAfterShort = 3;
-  static constexpr int kMaxDeliveries = 2000;
+  static constexpr int kMaxDeliveries = 5000;
 
   void open(bool sack) {
     sack_ = sack;
@@ -402,17 +403,33 @@ class LossRecoveryStreamTest : public LossRecoveryTest {
     first_ = first;
   }
 
-  // The SSH server writes the next `bytes` of its stream (a pattern that differs at every MSS-sized shift).
+  // The SSH server writes the next `bytes` of its stream (a pattern that differs at every MSS-sized shift);
+  // what its socket buffer cannot take yet follows in later feed() calls, and so does a requested close.
   void sshdWrites(std::size_t bytes) {
-    std::vector<uint8_t> chunk(bytes);
     for (std::size_t i = 0; i < bytes; ++i) {
-      const std::size_t at = written_.size() + i;
-      chunk[i] = static_cast<uint8_t>(at * 7 + (at >> 9) + (at >> 13));
+      const std::size_t at = written_.size();
+      written_.push_back(static_cast<uint8_t>(at * 7 + (at >> 9) + (at >> 13)));
     }
-    written_.insert(written_.end(), chunk.begin(), chunk.end());
-    ASSERT_EQ(::send(sshd_, chunk.data(), chunk.size(), 0), static_cast<ssize_t>(chunk.size()));
+    feed();
   }
-  void sshdCloses() { ASSERT_EQ(::shutdown(sshd_, SHUT_WR), 0); }
+  void sshdCloses() {
+    closeRequested_ = true;
+    feed();
+  }
+  void feed() {
+    while (fed_ < written_.size()) {
+      const ssize_t sent = ::send(sshd_, written_.data() + fed_, written_.size() - fed_, 0);
+      if (sent < 0) {
+        EXPECT_EQ(errno, EAGAIN) << "the SSH server's socket failed";
+        break;
+      }
+      fed_ += static_cast<std::size_t>(sent);
+    }
+    if (closeRequested_ && !shutDown_ && fed_ == written_.size()) {
+      EXPECT_EQ(::shutdown(sshd_, SHUT_WR), 0);
+      shutDown_ = true;
+    }
+  }
 
   // Every data or FIN segment the agent sent since the last call, each added to the operator's stream.
   std::vector<ParsedTcp> sentByAgent() {
@@ -436,22 +453,27 @@ class LossRecoveryStreamTest : public LossRecoveryTest {
     return sentByAgent();
   }
 
-  // Delivers `wire` in the order sent and everything the agent sends in answer, until nothing is in flight.
+  // Delivers `wire` in the order sent and everything the agent sends in answer (feeding the SSH server's
+  // socket meanwhile), until nothing is in flight and the agent sends nothing more.
   void deliverAll(std::deque<ParsedTcp> wire) {
-    for (int delivered = 0; delivered < kMaxDeliveries && !wire.empty(); ++delivered) {
+    for (int delivered = 0; delivered < kMaxDeliveries; ++delivered) {
+      feed();
+      for (int round = 0; round < 20 && wire.empty(); ++round) {
+        for (auto& segment : sentByAgent()) wire.push_back(std::move(segment));
+      }
+      if (wire.empty()) return;
       for (auto& answer : deliver(wire.front())) wire.push_back(std::move(answer));
       wire.pop_front();
     }
-    EXPECT_TRUE(wire.empty()) << "still sending after " << kMaxDeliveries << " ACKs";
+    ADD_FAILURE() << "still sending after " << kMaxDeliveries << " ACKs";
   }
 
-  // Connects and lets slow start open cwnd: the SSH server writes kWarmUpSegments, each acknowledged alone.
-  void warmUp(bool sack) {
+  // Connects and lets slow start open cwnd: the SSH server writes `segments` full segments, each acknowledged
+  // alone (cwnd grows by one segment per ACK).
+  void warmUp(bool sack, std::size_t segments) {
     ASSERT_NO_FATAL_FAILURE(open(sack));
-    ASSERT_NO_FATAL_FAILURE(sshdWrites(kWarmUpSegments * kMss));
-    std::vector<ParsedTcp> first;
-    for (int round = 0; round < 20 && first.empty(); ++round) first = sentByAgent();
-    deliverAll({first.begin(), first.end()});
+    ASSERT_NO_FATAL_FAILURE(sshdWrites(segments * kMss));
+    deliverAll({});
     ASSERT_EQ(receiver_->next(), first_ + written_.size()) << "the warm-up data did not arrive";
   }
 
@@ -522,12 +544,15 @@ class LossRecoveryStreamTest : public LossRecoveryTest {
 
   std::optional<ReassembledStream> stream_;
   std::vector<uint8_t> written_;  // everything the SSH server wrote
+  std::size_t fed_ = 0;           // how much of it its socket took
+  bool closeRequested_ = false;
+  bool shutDown_ = false;
   uint32_t first_ = 0;            // the sequence number of its first byte
   bool finAcknowledged_ = false;
 };
 
 TEST_F(LossRecoveryStreamTest, NewBytesWrittenWhileAShortSegmentWaitsForItsResendGoAfterTheStream) {
-  ASSERT_NO_FATAL_FAILURE(warmUp(true));
+  ASSERT_NO_FATAL_FAILURE(warmUp(true, kSackWarmUpSegments));
   auto wire = shortSegmentWaitsForItsResend();
   ASSERT_FALSE(HasFailure()) << "the scenario did not happen";
   // More than the room left in the short segment's MSS, and not a multiple of the MSS.
@@ -539,12 +564,69 @@ TEST_F(LossRecoveryStreamTest, NewBytesWrittenWhileAShortSegmentWaitsForItsResen
 }
 
 TEST_F(LossRecoveryStreamTest, AFinWhileAShortSegmentWaitsForItsResendGoesAfterTheStream) {
-  ASSERT_NO_FATAL_FAILURE(warmUp(true));
+  ASSERT_NO_FATAL_FAILURE(warmUp(true, kSackWarmUpSegments));
   auto wire = shortSegmentWaitsForItsResend();
   ASSERT_FALSE(HasFailure()) << "the scenario did not happen";
   ASSERT_NO_FATAL_FAILURE(sshdCloses());
   for (auto& segment : sentByAgent()) wire.push_back(std::move(segment));
   deliverAll(std::move(wire));
+  expectTheWholeStreamAndFin();
+}
+
+// Without SACK only the first unacked segment is ever resent, and it always fits the window, so tcp_output
+// sends it before the SSH server's next bytes are read. It is back on the unsent queue while the relay writes
+// only inside lwIP's input processing: a partial ACK moves it there, then the sent callback hands the relay's
+// waiting bytes to tcp_write. The relay waits with bytes only when lwIP's send buffer is full, so here the
+// whole TCP_SND_BUF is in flight.
+TEST_F(LossRecoveryStreamTest, WithoutSackBytesWrittenWhenAPartialAckMovesAShortSegmentBackGoAfterTheStream) {
+  window_ = 0x4000;  // 2 MiB in the operator's scale-7 units: the send buffer, not the window, is the limit
+  // cwnd grows by one segment per ACK until it reaches ssthresh (lwIP starts it at TCP_SND_BUF).
+  ASSERT_NO_FATAL_FAILURE(warmUp(false, TCP_SND_BUF / kMss + 10));
+  ASSERT_GE(connection()->cwnd, TCP_SND_BUF) << "slow start did not open cwnd for the whole send buffer";
+  // The relay reads kLocalReadChunk (not a multiple of the MSS) at a time, and cwnd sends each read at once:
+  // every read ends in a short segment.
+  ASSERT_NO_FATAL_FAILURE(sshdWrites(TCP_SND_BUF + 2 * kLocalReadChunk + 5000));
+  std::vector<ParsedTcp> flight;
+  for (int round = 0; round < 200; ++round) {
+    feed();
+    auto sent = sentByAgent();
+    if (sent.empty() && tcp_sndbuf(connection()) == 0) break;
+    flight.insert(flight.end(), sent.begin(), sent.end());
+  }
+  ASSERT_EQ(tcp_sndbuf(connection()), 0) << "lwIP's send buffer did not fill";
+  ASSERT_EQ(connection()->unsent, nullptr) << "the send buffer is not all in flight";
+  // The second segment lost is short and far enough behind the first for its partial ACK to free more than
+  // the relay's smallest write (32 KiB) while the relay waits with data.
+  constexpr std::size_t kMinGap = 25;
+  const auto shortSegment = std::find_if(flight.begin() + kMinGap, flight.end() - 3, [](const ParsedTcp& segment) {
+    return segment.data.size() < kMss;
+  });
+  ASSERT_NE(shortSegment, flight.end() - 3) << "no short segment in the flight";
+  const std::size_t shortIndex = static_cast<std::size_t>(shortSegment - flight.begin());
+  const ParsedTcp lostShort = *shortSegment;
+
+  // 1 and the short segment are lost; everything else arrives: the third duplicate ACK resends 1, and more
+  // duplicate ACKs resend nothing (the send buffer being full, no new data goes either).
+  std::vector<ParsedTcp> resends;
+  for (std::size_t i = 1; i < flight.size(); ++i) {
+    if (i == shortIndex) continue;
+    for (auto& answer : deliver(flight[i])) resends.push_back(std::move(answer));
+  }
+  ASSERT_EQ(resends.size(), 1u) << "fast retransmit must resend the first segment alone";
+  ASSERT_EQ(resends[0].sequence, flight[0].sequence);
+  ASSERT_EQ(connection()->unsent, nullptr);
+  const uint32_t queuedBefore = connection()->snd_lbb;
+  // Resent 1 arrives: a partial ACK up to the short segment. NewReno moves it to the unsent queue, the sent
+  // callback lets the relay write, and tcp_output then sends the resend.
+  auto answer = deliver(resends[0]);
+  ASSERT_TRUE(std::any_of(answer.begin(), answer.end(),
+                          [&](const ParsedTcp& segment) { return segment.sequence == lostShort.sequence; }))
+      << "the partial ACK did not resend the short segment";
+  ASSERT_NE(connection()->snd_lbb, queuedBefore) << "the relay wrote nothing while the short segment was unsent";
+  expectNoTimeoutRecovery();
+
+  ASSERT_NO_FATAL_FAILURE(sshdCloses());
+  deliverAll({answer.begin(), answer.end()});
   expectTheWholeStreamAndFin();
 }
 
