@@ -262,6 +262,27 @@ TEST_F(LossRecoveryTest, WithoutSackAPartialAckResendsTheNextHoleAtOnce) {
   expectNoTimeoutRecovery();
 }
 
+TEST_F(LossRecoveryTest, PartialAckWithNothingBeyondItResendsTwoSegmentsSoTheReceiverAcksAtOnce) {
+  const auto window = openWithFlight(true, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  arrive(window[0]);
+  // 2 lost, 3..9 arrive, and the whole tail from 10 on is lost: the third duplicate ACK resends 2 only
+  // (nothing above 9 was SACKed, so 10.. are no known holes).
+  std::vector<ParsedTcp> resent;
+  for (std::size_t i = 2; i < 9; ++i) {
+    const auto answer = arrive(window[i]);
+    resent.insert(resent.end(), answer.resent.begin(), answer.resent.end());
+  }
+  ASSERT_EQ(positions(window, resent), (Positions{2})) << "recovery did not begin with segment 2";
+  // Resent 2 arrives: a partial ACK through 9 that carries no SACK block, because the receiver holds nothing
+  // beyond. Everything after 9 was sent before that resend, so on an in-order path it is lost. One resend
+  // alone would sit in the receiver's delayed-ACK timer (40 ms on Linux) for every segment of the tail.
+  const auto partial = arrive(resent[0]);
+  EXPECT_EQ(positions(window, partial.resent), (Positions{10, 11}))
+      << "a partial ACK with nothing beyond it must resend two segments";
+  expectNoTimeoutRecovery();
+}
+
 TEST_F(LossRecoveryTest, TwoDuplicateAcksAloneResendNothing) {
   const auto window = openWithFlight(true, kWindowSegments);
   ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
