@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Where a download through nefia-agent loses time: one iperf3 download (agent -> operator) with per-interval
+# throughput, the operator's UDP receive-buffer drops, and (when `perf` is installed) how often lwIP entered
+# fast retransmit and how often its retransmission timer fired. Usage: sudo bench/download_diagnostics.sh
+# [BUILD_DIR] [SECONDS]. Uses the integration tests' namespaces (192.0.2.0/24, 10.99.0.0/24) and cleans up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+seconds=${2:-6}
+set -- "$PWD/$build/supervisor/nefia-agent"
+source tests/integration/lib.sh
+source tests/integration/topology.sh
+
+make_topology
+start_operator_wireguard
+start_agent_sshd
+ag iperf3 -s -B 127.0.0.1 -p 5201 >/dev/null 2>&1 &
+PIDS_TO_KILL+=("$!")
+write_agent_config "ssh_addr: 127.0.0.1:5201"
+sed -i '/^ssh_addr: 127.0.0.1:22$/d' "$WORK/agent.yaml"
+start_agent_in_namespace
+wait_until 10 all_workers_ready || fail "agent not ready"
+wait_until 20 op bash -c 'exec 3<>/dev/tcp/10.99.0.2/22' || fail "the forward does not accept"
+
+probes=""
+if command -v perf >/dev/null; then
+  group="nefia_diag$$"
+  for function in tcp_rexmit tcp_rexmit_rto_commit; do
+    perf probe -q -x "$AGENT" --add "$group:$function=$function" 2>/dev/null && probes+=" -e $group:$function"
+  done
+  remove_probes() { perf probe -q -d "$group:*" 2>/dev/null || true; }
+  CLEANUP_HOOKS+=(remove_probes)
+fi
+op nstat -n
+if [ -n "$probes" ]; then
+  # shellcheck disable=SC2086
+  perf stat $probes -a -o "$WORK/probes.txt" -- sleep "$seconds" &
+  perf_pid=$!
+fi
+op iperf3 -c 10.99.0.2 -p 22 -t "$seconds" -R -i 1 | grep -E "sec"
+[ -n "$probes" ] && wait "$perf_pid"
+echo "operator UDP receive-buffer drops: $(op nstat -a | awk '/UdpRcvbufErrors/ {print $2}') (nstat UdpRcvbufErrors)"
+if [ -n "$probes" ]; then
+  echo "lwIP fast retransmits (recoveries begun): $(awk '$2 ~ /:tcp_rexmit$/ {print $1; exit}' "$WORK/probes.txt")"
+  echo "lwIP retransmission timeouts: $(awk '$2 ~ /:tcp_rexmit_rto_commit$/ {print $1; exit}' "$WORK/probes.txt")"
+else
+  echo "(install perf to count lwIP's fast retransmits and timeouts)"
+fi
