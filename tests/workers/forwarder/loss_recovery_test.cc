@@ -61,7 +61,9 @@ class LossRecoveryTest : public testing::ForwarderFixture {
 
   // Connects (offering SACK or not), lets the SSH server write kStreamBytes, and acknowledges every segment
   // in order until one flight holds at least `segments` segments; returns that flight, in sequence order.
-  std::vector<ParsedTcp> openWithFlight(bool sack, std::size_t segments) {
+  // Connects (offering SACK or not) with a socketpair as the SSH server's end; returns the agent's first
+  // sequence number and starts the operator's receiver model there.
+  uint32_t connectToLocalServer(bool sack) {
     sack_ = sack;
     int local[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, local), 0);
@@ -69,8 +71,13 @@ class LossRecoveryTest : public testing::ForwarderFixture {
     broker_.answerWith = local[1];
     const uint32_t first = connect(port_, sack ? testing::kSynOptions : kSynOptionsWithoutSack);
     EXPECT_EQ(broker_.answerWith, -1) << "the broker was asked";
-    streamEnd_ = first + static_cast<uint32_t>(kStreamBytes);
     receiver_.emplace(first);
+    return first;
+  }
+
+  std::vector<ParsedTcp> openWithFlight(bool sack, std::size_t segments) {
+    const uint32_t first = connectToLocalServer(sack);
+    streamEnd_ = first + static_cast<uint32_t>(kStreamBytes);
     std::vector<uint8_t> stream(kStreamBytes);
     for (std::size_t i = 0; i < stream.size(); ++i) stream[i] = static_cast<uint8_t>(i * 7 + (i >> 9));
     EXPECT_EQ(::send(sshd_, stream.data(), stream.size(), 0), static_cast<ssize_t>(stream.size()));
@@ -315,14 +322,7 @@ class LossRecoveryStreamTest : public LossRecoveryTest {
   static constexpr int kMaxDeliveries = 5000;
 
   void open(bool sack) {
-    sack_ = sack;
-    int local[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, local), 0);
-    sshd_ = local[0];
-    broker_.answerWith = local[1];
-    const uint32_t first = connect(port_, sack ? testing::kSynOptions : kSynOptionsWithoutSack);
-    ASSERT_EQ(broker_.answerWith, -1) << "the broker was asked";
-    receiver_.emplace(first);
+    const uint32_t first = connectToLocalServer(sack);
     stream_.emplace(first);
     first_ = first;
   }
