@@ -8,11 +8,11 @@ PIDS_TO_KILL=()
 NETNS_TO_DELETE=()
 PY=/usr/bin/python3
 
-CLEANUP_HOOKS=()  # functions run first by cleanup (e.g. topology.sh's), after the exit status is saved
+CLEANUP_HOOKS=()  # functions run first by cleanup (e.g. topology.sh's) with the exit status as $1
 
 cleanup() {
   local status=$?
-  for hook in "${CLEANUP_HOOKS[@]}"; do "$hook" || true; done
+  for hook in "${CLEANUP_HOOKS[@]}"; do "$hook" "$status" || true; done
   for pid in "${PIDS_TO_KILL[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${PIDS_TO_KILL[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; done
   for ns in "${NETNS_TO_DELETE[@]}"; do

@@ -12,7 +12,13 @@ AGENT_PORT=51820
 op() { ip netns exec "$NS_OP" "$@"; }
 ag() { ip netns exec "$NS_AG" "$@"; }
 
-cleanup_topology() {
+cleanup_topology() {  # cleanup_topology STATUS: on failure, first print the state a hang needs explained
+  if [ "${1:-0}" != 0 ] && ip netns list | grep -q "^$NS_OP\b"; then
+    echo "---- TCP sockets in the operator namespace (ss -tin) ----"; op ss -tin 2>&1 | head -40 || true
+    echo "---- TCP sockets in the agent namespace (ss -tin) ----"; ag ss -tin 2>&1 | head -40 || true
+    echo "---- operator WireGuard (wg show) ----"; op wg show 2>&1 | grep -v "private key" || true
+    echo "---- agent health report ----"; cat "$WORK/agent-health.json" 2>&1 || true; echo
+  fi
   rm -f "/var/run/wireguard/$WG_IF.sock"
 }
 CLEANUP_HOOKS+=(cleanup_topology)
@@ -105,9 +111,11 @@ start_agent_in_namespace() {
   PIDS_TO_KILL+=("$AGENT_PID")
 }
 
-# ssh from the operator namespace to the agent's VPN address (as $SSH_USER, default the test user).
+# ssh from the operator namespace to the agent's VPN address (as $SSH_USER, default the test user). Bounded
+# (SSH_TIMEOUT, default 120 s): ConnectTimeout covers only the handshake, and a session that hangs must fail
+# the test with the agent's log instead of running into ctest's timeout.
 op_ssh() {
-  op ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  op timeout "${SSH_TIMEOUT:-120}" ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "${SSH_USER:-$TEST_USER}@10.99.0.2" "$@"
 }
 op_scp() {  # bounded: a transfer that hangs fails the test with the agent's log instead of hitting ctest's timeout
