@@ -101,7 +101,7 @@ ag "$AGENT" run --config "$WORK/agentcfg/agent.yaml" --log-file "$WORK/agent.log
 AGENT_PID=$!
 PIDS_TO_KILL+=("$AGENT_PID")
 ssh_ok() {
-  op ssh -i "$WORK/client_key" -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$HUB_DIR/known_hosts" \
+  op timeout 60 ssh -i "$WORK/client_key" -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$HUB_DIR/known_hosts" \
     -o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes "$TEST_USER@10.99.0.2" echo through-the-tunnel > "$WORK/ssh.out"
 }
 wait_until 30 ssh_ok || fail "ssh through the enrolled tunnel (strict host key checking) did not work"

@@ -31,7 +31,8 @@ constexpr std::size_t kMaxLwipChunk = 0xffff;
 // refills it), and while it still has unsent data of its own we wait until kMinLwipWrite can go at once.
 constexpr std::size_t kMaxUnsentBytes = 128 * 1024;
 constexpr std::size_t kMinLwipWrite = 32 * 1024;
-// The poll callback retries a tcp_write that failed for memory; 2 ticks of lwIP's slow timer = 1 s.
+// The poll callback retries a tcp_write that failed for memory or waited for room: every 2 ticks of lwIP's slow
+// timer (2 x TCP_TMR_INTERVAL = 20 ms in lwipopts.h), so every 40 ms while the connection is open.
 constexpr u8_t kPollInterval = 2;
 
 std::string describePeer(const struct tcp_pcb* pcb) {
