@@ -69,8 +69,8 @@ std::size_t UdpBatchSender::runLength(std::size_t first) const {
   return count;
 }
 
-// Lays out messages_ and headers_ for the datagrams from `fromDatagram` on; messages_ ends where headers end.
-void UdpBatchSender::buildMessages(std::size_t fromDatagram) {
+// Lays out messages_ and headers_ for the datagrams from `fromDatagram` on; returns how many messages it laid out.
+std::size_t UdpBatchSender::buildMessages(std::size_t fromDatagram) {
   std::size_t message = 0;
   for (std::size_t first = fromDatagram; first < queued_; ++message) {
     const std::size_t count = runLength(first);
@@ -95,7 +95,7 @@ void UdpBatchSender::buildMessages(std::size_t fromDatagram) {
     }
     first += count;
   }
-  messages_.resize(message);  // capacity stays: no allocation after the first flush
+  return message;
 }
 
 void UdpBatchSender::disableGso(int error) {
@@ -105,11 +105,10 @@ void UdpBatchSender::disableGso(int error) {
 }
 
 void UdpBatchSender::flush() {
-  messages_.resize(batchSize_);
-  buildMessages(0);
+  std::size_t messageCount = buildMessages(0);
   std::size_t sent = 0;
-  while (sent < messages_.size()) {
-    const int result = ::sendmmsg(fd_, headers_.data() + sent, static_cast<unsigned>(messages_.size() - sent), 0);
+  while (sent < messageCount) {
+    const int result = ::sendmmsg(fd_, headers_.data() + sent, static_cast<unsigned>(messageCount - sent), 0);
     if (result > 0) {
       for (std::size_t i = sent; i < sent + static_cast<std::size_t>(result); ++i) {
         if (messages_[i].segmented) ++gsoMessages_;
@@ -123,9 +122,7 @@ void UdpBatchSender::flush() {
     if (refused.segmented && isGsoRefusal(error)) {
       // Send the rest again, one datagram per message.
       disableGso(error);
-      const std::size_t restart = refused.first;
-      messages_.resize(batchSize_);
-      buildMessages(restart);
+      messageCount = buildMessages(refused.first);
       sent = 0;
       continue;
     }

@@ -44,7 +44,7 @@ class UdpBatchSender final : public DatagramSender {
     std::size_t count;     // datagrams it carries
     bool segmented;        // carries a UDP_SEGMENT control message
   };
-  void buildMessages(std::size_t fromDatagram);
+  std::size_t buildMessages(std::size_t fromDatagram);
   std::size_t runLength(std::size_t first) const;
   void disableGso(int error);
 
