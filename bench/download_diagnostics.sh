@@ -16,8 +16,7 @@ start_operator_wireguard
 start_agent_sshd
 ag iperf3 -s -B 127.0.0.1 -p 5201 >/dev/null 2>&1 &
 PIDS_TO_KILL+=("$!")
-write_agent_config "ssh_addr: 127.0.0.1:5201"
-sed -i '/^ssh_addr: 127.0.0.1:22$/d' "$WORK/agent.yaml"
+AGENT_SSH_ADDR=127.0.0.1:5201 write_agent_config
 start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "agent not ready"
 wait_until 20 op bash -c 'exec 3<>/dev/tcp/10.99.0.2/22' || fail "the forward does not accept"

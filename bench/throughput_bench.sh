@@ -72,8 +72,7 @@ ag iptables -t nat -F
 
 # (b) nefia-agent. Its forwarder serves port 22 only: ssh_addr points at iperf3 for the iperf3 runs, then a
 # SIGHUP switches it to sshd for scp (no restart needed, which this also shows).
-write_agent_config "ssh_addr: 127.0.0.1:5201"
-sed -i '/^ssh_addr: 127.0.0.1:22$/d' "$WORK/agent.yaml"
+AGENT_SSH_ADDR=127.0.0.1:5201 write_agent_config
 start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "(b) agent not ready"
 wait_until 20 op bash -c 'exec 3<>/dev/tcp/10.99.0.2/22' || fail "(b) the forward does not accept"

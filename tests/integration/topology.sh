@@ -90,12 +90,12 @@ CONF
   wait_until 10 ag bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' || fail "sshd did not listen on 127.0.0.1:22"
 }
 
-write_agent_config() {  # write_agent_config [EXTRA_YAML]
+write_agent_config() {  # write_agent_config [EXTRA_YAML]; AGENT_SSH_ADDR overrides ssh_addr (127.0.0.1:22)
   cat > "$WORK/agent.yaml" <<YAML
 private_key: "$(cat "$WORK/agent.key")"
 listen_port: $AGENT_PORT
 address: 10.99.0.2/24
-ssh_addr: 127.0.0.1:22
+ssh_addr: ${AGENT_SSH_ADDR:-127.0.0.1:22}
 peers:
   - public_key: "$OP_PUB"
     endpoint: 192.0.2.1:$OP_PORT

@@ -55,8 +55,6 @@ class LossRecoveryTest : public testing::ForwarderFixture {
     if (sshd_ >= 0) ::close(sshd_);
   }
 
-  // Connects (offering SACK or not), lets the SSH server write kStreamBytes, and acknowledges every segment
-  // in order until one flight holds at least `segments` segments; returns that flight, in sequence order.
   // Connects (offering SACK or not) with a socketpair as the SSH server's end; returns the agent's first
   // sequence number and starts the operator's receiver model there.
   uint32_t connectToLocalServer(bool sack) {
@@ -71,6 +69,8 @@ class LossRecoveryTest : public testing::ForwarderFixture {
     return first;
   }
 
+  // Connects (offering SACK or not), lets the SSH server write kStreamBytes, and acknowledges every segment
+  // in order until one flight holds at least `segments` segments; returns that flight, in sequence order.
   std::vector<ParsedTcp> openWithFlight(bool sack, std::size_t segments) {
     const uint32_t first = connectToLocalServer(sack);
     streamEnd_ = first + static_cast<uint32_t>(kStreamBytes);
@@ -144,8 +144,8 @@ class LossRecoveryTest : public testing::ForwarderFixture {
 
   // A retransmission timeout would also resend the lost segments; these tests are only meaningful if none
   // fired (lwIP's clock is real: the RTO is over a second, the tests take milliseconds).
-  const struct tcp_pcb* connection() const {
-    const struct tcp_pcb* pcb = tcp_active_pcbs;
+  struct tcp_pcb* connection() const {
+    struct tcp_pcb* pcb = tcp_active_pcbs;
     while (pcb != nullptr && pcb->remote_port != port_) pcb = pcb->next;
     return pcb;
   }

@@ -10,15 +10,9 @@ namespace {
 
 class LossRecoveryTimeoutTest : public LossRecoveryTest {
  protected:
-  struct tcp_pcb* mutableConnection() {
-    struct tcp_pcb* pcb = tcp_active_pcbs;
-    while (pcb != nullptr && pcb->remote_port != port_) pcb = pcb->next;
-    return pcb;
-  }
-
   // What lwIP's slow timer does when the retransmission timer expires, without waiting for it.
   void expireRetransmissionTimer() {
-    struct tcp_pcb* pcb = mutableConnection();
+    struct tcp_pcb* pcb = connection();
     ASSERT_NE(pcb, nullptr);
     ASSERT_GE(pcb->rtime, 0) << "the retransmission timer is not running";
     pcb->rtime = pcb->rto;
