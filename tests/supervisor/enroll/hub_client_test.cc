@@ -86,7 +86,7 @@ invite::EnrollRequest sampleRequest() {
 Result<invite::EnrollResponse> talkTo(const FakeHub& hub, const std::string& pin) {
   Result<int> fd = connectToHub(hub.address(), std::chrono::seconds(2));
   if (!fd.ok()) return makeError(fd.error());
-  return exchangeWithHub(fd.value(), hub.address(), pin, sampleRequest(), std::chrono::seconds(5));
+  return exchangeWithHub(fd.value(), hub.address(), pin, sampleRequest(), std::chrono::seconds(5)).answer;
 }
 
 TEST(HubClient, MatchingPinGetsTheAnswer) {
