@@ -37,6 +37,7 @@ HubConnection::HubConnection(int fd, std::string peer, SSL_CTX* context, std::si
   }
   SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_num_tickets(ssl_.get(), 0);  // nobody resumes a one-shot exchange: spare the work and the memory
   SSL_set_accept_state(ssl_.get());
   wanted_ = POLLIN;
 }

@@ -1,4 +1,4 @@
-// The hub's start-up: secret, TLS identity and context (TLS 1.3, no session tickets), state check, fd budget,
+// The hub's start-up: secret, TLS identity and context (TLS 1.3), state check, fd budget,
 // listener; then the event loop (hub_loop) until stop. Start-up problems are errors; nothing a client sends is.
 #include "operator/hub_server.h"
 
@@ -36,7 +36,6 @@ Status runHub(const HubFiles& files, WireGuardControl& wireguard, const HubServe
   if (!identity.ok()) return makeError(identity.error());
   Result<invite::SslContextPtr> context = invite::makeServerContext(identity.value());
   if (!context.ok()) return makeError(context.error());
-  SSL_CTX_set_num_tickets(context->get(), 0);  // nobody resumes a one-shot exchange: spare the work and memory
   if (Result<HubState> state = files.loadState(); !state.ok()) return makeError(state.error());
 
   HubServerSettings effective = settings;
