@@ -166,10 +166,9 @@ invite::EnrollResponse EnrollmentService::enrollLocked(const invite::EnrollReque
     }
   }
   HostRecord* existing = state.findHost(name);
-  KnownHosts knownHosts(files_.knownHostsPath());
   std::vector<std::string> hostNames = {name};
   if (existing != nullptr) hostNames.push_back(existing->vpnAddr);
-  Result<HostKeyCheck> keyCheck = knownHosts.check(hostNames, sshKeys);
+  Result<HostKeyCheck> keyCheck = knownHosts_.check(hostNames, sshKeys);
   if (!keyCheck.ok()) return failed(keyCheck.error());
   if (keyCheck.value() == HostKeyCheck::kChanged && (existing == nullptr || !existing->allowHostKeyChange)) {
     logError(kComponent, "WARNING: the SSH host key of ", name, " has changed. Someone could be eavesdropping on you "
@@ -206,7 +205,7 @@ invite::EnrollResponse EnrollmentService::enrollLocked(const invite::EnrollReque
   if (Status status = nonces->record(token.nonce, {host.publicKey, name, token.expiresAt}, nowUnix); !status.ok()) {
     return failed(status.error());
   }
-  if (Status status = knownHosts.replace({name, host.vpnAddr}, sshKeys); !status.ok()) return failed(status.error());
+  if (Status status = knownHosts_.replace({name, host.vpnAddr}, sshKeys); !status.ok()) return failed(status.error());
   state.invites.erase(invite);
   if (existing != nullptr) {
     *existing = host;

@@ -1,6 +1,7 @@
 // What the hub decides for one enrollment request: token signature, empty nonce, expiry, single use (idempotent for
 // the same agent key), open invite, SSH host key TOFU, VPN address, `wg set`, state. Answers carry the reference's
-// error texts only; details go to the hub's log. Synchronous and transport-free so that it is unit-testable.
+// error texts only; details go to the hub's log. Synchronous and transport-free so that it is unit-testable. One
+// instance per hub holds the one KnownHosts object, so its reader/writer lock covers every caller in the process.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "common/invite/invite_token.h"
 #include "common/secure_buffer.h"
 #include "operator/hub_state.h"
+#include "operator/known_hosts.h"
 #include "operator/wireguard_control.h"
 
 namespace nefia::hub {
@@ -17,7 +19,7 @@ namespace nefia::hub {
 class EnrollmentService {
  public:
   EnrollmentService(const HubFiles& files, const Key32& secret, WireGuardControl& wireguard)
-      : files_(files), secret_(secret), wireguard_(wireguard) {}
+      : files_(files), secret_(secret), wireguard_(wireguard), knownHosts_(files.knownHostsPath()) {}
 
   // sourceIp: the TCP peer's address as the hub saw it (the agent's public IP).
   invite::EnrollResponse enroll(const invite::EnrollRequest& request, const std::string& sourceIp, int64_t nowUnix);
@@ -33,6 +35,7 @@ class EnrollmentService {
   const HubFiles& files_;
   const Key32& secret_;
   WireGuardControl& wireguard_;
+  KnownHosts knownHosts_;
 };
 
 // The LAN endpoint worth recording: empty when the agent found none or when it equals the public address.

@@ -1,6 +1,8 @@
 // `nefia vpn hub`: the enrollment listener (TCP, default port 19820, TLS 1.3 with the pinned self-signed identity).
-// One connection at a time with 5 s I/O deadlines, so a slow or hostile client delays others by at most that; the
-// per-IP rate limiter runs before any token work. Restores missing WireGuard peers at start and periodically.
+// One thread, one poll loop, every socket non-blocking: at most 512 connections (16 per address), each with a
+// total deadline of 10 s, so a slow or hostile client holds one slot for 10 s and never stalls another. The loop is
+// the single owner of the rate limiter, the nonce store, known_hosts and `wg`: each request is decided to the end
+// before the next one, which keeps tokens single-use however many clients race (flock guards other processes).
 #pragma once
 
 #include <atomic>
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "operator/connection_table.h"
 #include "operator/hub_state.h"
 #include "operator/rate_limiter.h"
 #include "operator/wireguard_control.h"
@@ -17,7 +20,7 @@ namespace nefia::hub {
 struct HubServerSettings {
   std::string listenAddress = "0.0.0.0:19820";
   RateLimiterSettings rateLimit;
-  std::chrono::seconds ioTimeout{5};
+  ConnectionLimits connections;
   std::chrono::seconds restoreInterval{30};  // re-adds peers a restarted WireGuard lost
 };
 

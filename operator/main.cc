@@ -96,6 +96,15 @@ int main(int argc, char** argv) {
   hubCommand->add_option("--rate-interval", rateInterval, "One more request per interval (default 6s)");
   hubCommand->add_option("--rate-table", hubSettings.rateLimit.maxEntries, "IPs tracked (default 4096)");
   hubCommand->add_option("--restore-interval", restoreInterval, "How often missing peers are re-added (default 30s)");
+  std::string connectionDeadline = "10s";
+  hubCommand->add_option("--max-connections", hubSettings.connections.maxConnections,
+                         "Connections open at once, all addresses (default 512)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  hubCommand->add_option("--max-connections-per-address", hubSettings.connections.maxPerAddress,
+                         "Connections open at once from one IPv4 address or IPv6 /64 (default 16)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  hubCommand->add_option("--connection-deadline", connectionDeadline,
+                         "Time for TLS handshake, request and answer together (default 10s)");
 
   try {
     app.parse(argc, argv);
@@ -154,6 +163,10 @@ int main(int argc, char** argv) {
   if (!interval.ok()) return fail(interval.error());
   Result<std::chrono::seconds> restore = parseDuration<std::chrono::seconds>("--restore-interval", restoreInterval);
   if (!restore.ok()) return fail(restore.error());
+  Result<std::chrono::milliseconds> deadline =
+      parseDuration<std::chrono::milliseconds>("--connection-deadline", connectionDeadline);
+  if (!deadline.ok()) return fail(deadline.error());
+  hubSettings.connections.deadline = deadline.value();
   hubSettings.rateLimit.refillInterval = interval.value();
   hubSettings.restoreInterval = restore.value();
   std::signal(SIGTERM, onSignal);

@@ -1,8 +1,11 @@
 // Runs `wg` with posix_spawnp (no shell, arguments passed as a vector) and reads its output through a pipe with a
-// size cap. Output parsing is strict about field counts so a changed `wg` format is an error, not a wrong answer.
+// size cap and a total deadline. Output parsing is strict about field counts so a changed `wg` format is an error,
+// not a wrong answer.
 #include "operator/wireguard_control.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +34,25 @@ std::vector<std::string> splitTabs(const std::string& line) {
   return fields;
 }
 
+// The child's output until it closes the pipe, at most kMaxToolOutput kept; an error when the deadline passes.
+Result<std::string> readUntilClosed(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::string output;
+  char buffer[4096];
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return makeError("deadline");
+    pollfd entry{fd, POLLIN, 0};
+    const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return makeError(std::strerror(errno));
+    if (ready == 0) continue;  // the deadline check above ends it
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return output;
+    if (output.size() < kMaxToolOutput) output.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
 }  // namespace
 
 Result<std::string> WgToolControl::run(const std::vector<std::string>& arguments) {
@@ -39,35 +61,41 @@ Result<std::string> WgToolControl::run(const std::vector<std::string>& arguments
   std::vector<char*> pointers;
   for (std::string& argument : argv) pointers.push_back(argument.data());
   pointers.push_back(nullptr);
+  std::string command = wg_;
+  for (const std::string& argument : arguments) command += " " + argument;
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) return makeError("cannot run wg: pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // its own group: a timeout kills all of it
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, wg_.c_str(), &actions, nullptr, pointers.data(), environ);
+  const int spawned = ::posix_spawnp(&pid, wg_.c_str(), &actions, &attributes, pointers.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(pipeFds[1]);
   if (spawned != 0) {
     ::close(pipeFds[0]);
     return makeError("cannot run " + wg_ + ": " + std::string(std::strerror(spawned)) + "; install wireguard-tools");
   }
-  std::string output;
-  char buffer[4096];
-  ssize_t got = 0;
-  while ((got = ::read(pipeFds[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR)) {
-    if (got > 0 && output.size() < kMaxToolOutput) output.append(buffer, static_cast<std::size_t>(got));
-  }
+  Result<std::string> output = readUntilClosed(pipeFds[0], std::chrono::steady_clock::now() + timeout_);
   ::close(pipeFds[0]);
+  if (!output.ok()) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (!output.ok()) {
+    return makeError("`" + command + "` did not finish within " + std::to_string(timeout_.count()) +
+                     " ms and was killed; is WireGuard interface " + interface_ + " responsive?");
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string command = wg_;
-    for (const std::string& argument : arguments) command += " " + argument;
-    while (!output.empty() && output.back() == '\n') output.pop_back();
-    return makeError("`" + command + "` failed: " + output + "; is WireGuard interface " + interface_ + " up?");
+    std::string text = output.value();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return makeError("`" + command + "` failed: " + text + "; is WireGuard interface " + interface_ + " up?");
   }
   return output;
 }

@@ -2,6 +2,7 @@
 // An interface so that the enrollment service can be tested with a fake. Never passes a private key on a command line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,11 +32,13 @@ class WireGuardControl {
   virtual Result<std::vector<WireGuardPeerInfo>> peers() = 0;
 };
 
-// `wg` on interfaceName; wgPath defaults to the one on PATH.
+// `wg` on interfaceName; wgPath defaults to the one on PATH. Each run has a total deadline (the hub's loop waits for
+// it): a `wg` that hangs is killed with its process group and reported.
 class WgToolControl final : public WireGuardControl {
  public:
-  explicit WgToolControl(std::string interfaceName, std::string wgPath = "wg")
-      : interface_(std::move(interfaceName)), wg_(std::move(wgPath)) {}
+  explicit WgToolControl(std::string interfaceName, std::string wgPath = "wg",
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5))
+      : interface_(std::move(interfaceName)), wg_(std::move(wgPath)), timeout_(timeout) {}
   Result<std::string> publicKey() override;
   Result<uint16_t> listenPort() override;
   Status setPeer(const std::string& publicKey, const std::string& allowedIp, const std::string& endpoint) override;
@@ -46,6 +49,7 @@ class WgToolControl final : public WireGuardControl {
   Result<std::string> run(const std::vector<std::string>& arguments);
   std::string interface_;
   std::string wg_;
+  std::chrono::milliseconds timeout_;
 };
 
 // Parses `wg show IF dump` output (first line: the interface; then one line per peer).

@@ -8,7 +8,9 @@
 #include <csignal>
 
 #include <chrono>
+#include <optional>
 #include <ostream>
+#include <string_view>
 
 #include "common/base64.h"
 #include "common/config/agent_config.h"
@@ -65,6 +67,110 @@ int refused(std::ostream& err, const std::string& error) {
   return kExitFailed;
 }
 
+// The hub's answers that no retry with the same token can change; the others (rate limit, validation on the
+// operator's side) can pass later with the same token and key.
+bool retryCanSucceedAfter(std::string_view hubError) {
+  return hubError != invite::kErrorTokenExpired && hubError != invite::kErrorNonceReused &&
+         hubError != invite::kErrorInvalidSignature && hubError != invite::kErrorEmptyNonce;
+}
+
+// After a failed enrollment the pending key (a private key) goes when this token can never succeed; otherwise it
+// stays, because the hub may already hold its public key and a retry must present the same one.
+void settlePendingKey(const std::string& configPath, bool retryCanSucceed, std::ostream& err) {
+  const std::string path = pendingKeyPath(configPath);
+  if (retryCanSucceed) {
+    err << "The enrollment key is kept in " << path << " (mode 0600) so that a retry with the same token presents "
+        << "the same key; it is removed when enrollment succeeds or fails for good.\n";
+  } else {
+    removePendingKey(configPath);
+    err << "Removed the enrollment key " << path << ": this token cannot succeed any more.\n";
+  }
+}
+
+struct HubOutcome {
+  std::optional<invite::EnrollResponse> response;  // the hub's answer, success or one of its error texts
+  bool retryCanSucceed = true;                     // when there is no answer
+};
+
+// The token's addresses in order: an unreachable one gives way to the next; the first hub reached decides.
+HubOutcome enrollWithHub(const invite::InvitePayload& token, invite::EnrollRequest& request, const EnrollPlan& plan,
+                         std::ostream& out, std::ostream& err) {
+  for (const std::string& address : token.enrollAddresses) {
+    out << "Connecting to operator at " << address << "... " << std::flush;
+    Result<int> connection = connectToHub(address, plan.connectTimeout);
+    if (!connection.ok()) {
+      out << "\n";
+      err << "Direct connection to " << address << " failed: " << connection.error() << "\n";
+      continue;
+    }
+    request.localEndpoint = localEndpointFor(discoverLocalIp(hostOf(address)), "", request.listenPort);
+    HubExchange exchange =
+        exchangeWithHub(connection.value(), address, token.hubCertSha256, request, plan.exchangeTimeout);
+    if (!exchange.answer.ok()) {
+      out << "\n";
+      err << "Error: " << exchange.answer.error() << "\n";
+      return {std::nullopt, exchange.retryCanSucceed};
+    }
+    return {std::move(exchange.answer).value(), true};
+  }
+  err << "Error: could not reach the operator's enrollment hub at any address in the token ("
+      << token.enrollAddresses.size() << " tried)\n"
+      << "Resolution: check that `nefia vpn hub` runs on the operator and that TCP to the token's address is "
+      << "reachable from this host (the cloud relay fallback is not part of this build)\n";
+  return {std::nullopt, true};
+}
+
+// After the hub's yes: agent.yaml (0600, atomically), the pending key removed, the tunnel proven by a handshake.
+int writeConfigAndProveTunnel(const EnrollPlan& plan, const invite::EnrollResponse& response,
+                              const invite::EnrollRequest& request, const Key32& privateKey, std::ostream& out,
+                              std::ostream& err) {
+  Result<Cidr> address = parseCidr(response.address);
+  if (!address.ok()) return refused(err, std::string(invite::kErrorValidationFailed));
+  AgentConfig config;
+  config.privateKey = base64Encode(privateKey.data(), privateKey.size());
+  config.listenPort = request.listenPort;
+  config.address = response.address;
+  config.sshAddr = plan.sshAddr;
+  config.hostId = response.hostId;
+  PeerEntry peer;
+  peer.publicKey = response.operatorPublicKey;
+  peer.endpoint = response.operatorEndpoint;
+  peer.vpnAddr = response.operatorVpnAddr;
+  // A keepalive makes `nefia-agent run` handshake at once, replacing the session the tunnel proof left behind.
+  peer.persistentKeepalive = defaultKeepaliveFor(peer);
+  config.peers.push_back(peer);
+  const ConfigWriteMode mode = plan.replaceExisting ? ConfigWriteMode::kReplace : ConfigWriteMode::kMergeIntoExisting;
+  if (Status written = writeAgentConfig(plan.configPath, config, mode); !written.ok()) {
+    err << "Error: enrolled with the operator, but writing " << plan.configPath << " failed: " << written.error()
+        << "\nResolution: fix the path and enroll again with a token from `nefia vpn reinvite`\n";
+    return kExitFailed;
+  }
+  removePendingKey(plan.configPath);
+  out << "Key exchange... OK\n";
+
+  TunnelProbe probe;
+  probe.privateKey = privateKey;
+  probe.listenPort = config.listenPort;
+  probe.agentVpnAddr = address->address.toString();
+  probe.operatorPublicKey = peer.publicKey;
+  probe.operatorEndpoint = peer.endpoint;
+  probe.operatorVpnAddr = peer.vpnAddr;
+  probe.deadline = plan.tunnelDeadline;
+  const Status tunnel = proveTunnel(probe);
+  if (tunnel.ok()) out << "VPN tunnel established " << probe.agentVpnAddr << "\n";
+  if (!request.sshHostKeys.empty()) {
+    out << "SSH host key registered " << fingerprintOf(request.sshHostKeys.front()) << "\n";
+  }
+  if (!tunnel.ok()) {
+    err << "Error: enrolled, but the VPN tunnel is not proven: " << tunnel.error() << "\n"
+        << "Resolution: the config is kept; once UDP to " << peer.endpoint << " works, start `nefia-agent run`\n";
+    out << "Config written to " << plan.configPath << "\n";
+    return kExitTunnelUnproven;
+  }
+  out << "Enrollment successful!\n" << "Config written to " << plan.configPath << "\n";
+  return kExitEnrolled;
+}
+
 }  // namespace
 
 int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) {
@@ -106,84 +212,22 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
   request.sshHostKeys = collectSshHostKeys(plan.sshAddr);
   request.facts = collectHostFacts();
 
-  std::optional<invite::EnrollResponse> response;
-  for (const std::string& address : token->enrollAddresses) {
-    out << "Connecting to operator at " << address << "... " << std::flush;
-    Result<int> connection = connectToHub(address, plan.connectTimeout);
-    if (!connection.ok()) {
-      out << "\n";
-      err << "Direct connection to " << address << " failed: " << connection.error() << "\n";
-      continue;
-    }
-    request.localEndpoint = localEndpointFor(discoverLocalIp(hostOf(address)), "", request.listenPort);
-    Result<invite::EnrollResponse> answer = exchangeWithHub(connection.value(), address, token->hubCertSha256, request);
-    if (!answer.ok()) {
-      out << "\n";
-      err << "Error: " << answer.error() << "\n";
-      return kExitFailed;
-    }
-    response = answer.value();
-    break;
-  }
-  if (!response) {
-    err << "Error: could not reach the operator's enrollment hub at any address in the token ("
-        << token->enrollAddresses.size() << " tried)\n"
-        << "Resolution: check that `nefia vpn hub` runs on the operator and that TCP to the token's address is "
-        << "reachable from this host (the cloud relay fallback is not part of this build)\n";
+  const HubOutcome outcome = enrollWithHub(token.value(), request, plan, out, err);
+  if (!outcome.response) {
+    settlePendingKey(plan.configPath, outcome.retryCanSucceed, err);
     return kExitFailed;
   }
-  if (!response->error.empty()) {
+  const invite::EnrollResponse& response = outcome.response.value();
+  if (!response.error.empty()) {
     out << "\n";
-    if (response->error != invite::kErrorRateLimited) out << "Validating invite token... FAILED\n";
-    return refused(err, response->error);
+    if (response.error != invite::kErrorRateLimited) out << "Validating invite token... FAILED\n";
+    refused(err, response.error);
+    settlePendingKey(plan.configPath, retryCanSucceedAfter(response.error), err);
+    return kExitFailed;
   }
   out << "Direct enrollment succeeded.\n" << "Validating invite token... OK\n";
 
-  Result<Cidr> address = parseCidr(response->address);
-  if (!address.ok()) return refused(err, std::string(invite::kErrorValidationFailed));
-  AgentConfig config;
-  config.privateKey = privateKeyText;
-  config.listenPort = request.listenPort;
-  config.address = response->address;
-  config.sshAddr = plan.sshAddr;
-  config.hostId = response->hostId;
-  PeerEntry peer;
-  peer.publicKey = response->operatorPublicKey;
-  peer.endpoint = response->operatorEndpoint;
-  peer.vpnAddr = response->operatorVpnAddr;
-  // A keepalive makes `nefia-agent run` handshake at once, replacing the session the tunnel proof left behind.
-  peer.persistentKeepalive = defaultKeepaliveFor(peer);
-  config.peers.push_back(peer);
-  const ConfigWriteMode mode = plan.replaceExisting ? ConfigWriteMode::kReplace : ConfigWriteMode::kMergeIntoExisting;
-  if (Status written = writeAgentConfig(plan.configPath, config, mode); !written.ok()) {
-    err << "Error: enrolled with the operator, but writing " << plan.configPath << " failed: " << written.error()
-        << "\nResolution: fix the path and enroll again with a token from `nefia vpn reinvite`\n";
-    return kExitFailed;
-  }
-  removePendingKey(plan.configPath);
-  out << "Key exchange... OK\n";
-
-  TunnelProbe probe;
-  probe.privateKey = privateKey;
-  probe.listenPort = config.listenPort;
-  probe.agentVpnAddr = address->address.toString();
-  probe.operatorPublicKey = peer.publicKey;
-  probe.operatorEndpoint = peer.endpoint;
-  probe.operatorVpnAddr = peer.vpnAddr;
-  probe.deadline = plan.tunnelDeadline;
-  const Status tunnel = proveTunnel(probe);
-  if (tunnel.ok()) out << "VPN tunnel established " << probe.agentVpnAddr << "\n";
-  if (!request.sshHostKeys.empty()) {
-    out << "SSH host key registered " << fingerprintOf(request.sshHostKeys.front()) << "\n";
-  }
-  if (!tunnel.ok()) {
-    err << "Error: enrolled, but the VPN tunnel is not proven: " << tunnel.error() << "\n"
-        << "Resolution: the config is kept; once UDP to " << peer.endpoint << " works, start `nefia-agent run`\n";
-    out << "Config written to " << plan.configPath << "\n";
-    return kExitTunnelUnproven;
-  }
-  out << "Enrollment successful!\n" << "Config written to " << plan.configPath << "\n";
-  return kExitEnrolled;
+  return writeConfigAndProveTunnel(plan, response, request, privateKey, out, err);
 }
 
 }  // namespace nefia::enroll

@@ -12,8 +12,9 @@
 
 namespace nefia::enroll {
 
-// Exit codes: 0 enrolled and tunnel proven; 1 refused or failed (nothing written); 3 enrolled and config written,
-// but no WireGuard handshake yet (UDP reachability).
+// Exit codes: 0 enrolled and tunnel proven; 1 refused or failed (no config written; the pending key of
+// pending_key.h is kept only when a retry with the same token can succeed); 3 enrolled and config written, but no
+// WireGuard handshake yet (UDP reachability).
 constexpr int kExitEnrolled = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitTunnelUnproven = 3;
@@ -26,6 +27,7 @@ struct EnrollPlan {
   // Asked when --yes was not given (stdin is a terminal); false ends enrollment before anything is sent.
   std::function<bool(const std::string& question)> confirm;
   std::chrono::milliseconds connectTimeout = kConnectTimeout;
+  std::chrono::milliseconds exchangeTimeout = kExchangeTimeout;
   std::chrono::milliseconds tunnelDeadline{15000};
 };
 

@@ -53,6 +53,17 @@ start_operator_wireguard() {
   ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
 }
 
+# The operator's WireGuard with no peers yet: the enrollment hub adds them (`wg set`).
+start_operator_wireguard_without_peers() {
+  ip netns exec "$NS_OP" env WG_PROCESS_FOREGROUND=1 wireguard-go "$WG_IF" >> "$WORK/wireguard-go.log" 2>&1 &
+  WG_PID=$!
+  PIDS_TO_KILL+=("$WG_PID")
+  wait_until 10 ip -n "$NS_OP" link show "$WG_IF" || fail "wireguard-go did not create $WG_IF within 10 s"
+  op wg set "$WG_IF" private-key "$WORK/op.key" listen-port "$OP_PORT"
+  ip -n "$NS_OP" addr add 10.99.0.1/24 dev "$WG_IF" 2>/dev/null || true
+  ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
+}
+
 # Sessions log in as a dedicated user whose shell is /bin/sh: root's shell start-up files on a developer
 # machine (pyenv rehash with a 60 s lock, say) would make timings depend on the host, not on the agent.
 TEST_USER=nefia-e2e

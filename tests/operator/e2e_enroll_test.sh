@@ -13,16 +13,6 @@ trap 'cleanup_topology; cleanup' EXIT
 HUB_DIR=$WORK/hub
 hub() { op "$NEFIA" --state-dir "$HUB_DIR" "$@"; }
 
-start_operator_wireguard_without_peers() {
-  ip netns exec "$NS_OP" env WG_PROCESS_FOREGROUND=1 wireguard-go "$WG_IF" >> "$WORK/wireguard-go.log" 2>&1 &
-  WG_PID=$!
-  PIDS_TO_KILL+=("$WG_PID")
-  wait_until 10 ip -n "$NS_OP" link show "$WG_IF" || fail "wireguard-go did not create $WG_IF within 10 s"
-  op wg set "$WG_IF" private-key "$WORK/op.key" listen-port "$OP_PORT"
-  ip -n "$NS_OP" addr add 10.99.0.1/24 dev "$WG_IF" 2>/dev/null || true
-  ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
-}
-
 start_hub() {  # start_hub [EXTRA_FLAGS...]
   # ip netns exec execs nefia, so HUB_PID is the hub itself (a shell function in between would not pass on TERM).
   ip netns exec "$NS_OP" "$NEFIA" --state-dir "$HUB_DIR" vpn hub --listen 192.0.2.1:19820 --restore-interval 1s "$@" \

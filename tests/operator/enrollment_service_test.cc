@@ -13,33 +13,17 @@
 #include "common/atomic_file.h"
 #include "common/invite/enroll_errors.h"
 #include "operator/vpn_commands.h"
+#include "tests/operator/fake_wireguard.h"
 
 namespace nefia::hub {
 namespace {
 
 constexpr int64_t kNow = 1800000000;
-const std::string kOperatorKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+const std::string kOperatorKey = kFakeOperatorKey;
 const std::string kAgentKey1 = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 const std::string kAgentKey2 = "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA=";
 const std::string kSshKeyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const std::string kSshKeyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7Q0b6cM3pPuLCmY1R4cmK3F3y4fEhLKGGvCUX2Dm1x";
-
-class FakeWireGuard final : public WireGuardControl {
- public:
-  Result<std::string> publicKey() override { return kOperatorKey; }
-  Result<uint16_t> listenPort() override { return uint16_t{51821}; }
-  Status setPeer(const std::string& key, const std::string& allowedIp, const std::string& endpoint) override {
-    removePeer(key).ok();
-    peers_.push_back({key, endpoint, allowedIp, 0, 0, 0});
-    return Status::success();
-  }
-  Status removePeer(const std::string& key) override {
-    std::erase_if(peers_, [&](const WireGuardPeerInfo& peer) { return peer.publicKey == key; });
-    return Status::success();
-  }
-  Result<std::vector<WireGuardPeerInfo>> peers() override { return peers_; }
-  std::vector<WireGuardPeerInfo> peers_;
-};
 
 class EnrollmentServiceTest : public ::testing::Test {
  protected:
