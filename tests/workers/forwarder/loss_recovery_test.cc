@@ -1,4 +1,4 @@
-// Unit tests for our lwIP loss-recovery patch (workers/forwarder/lwip_patches/0001-sack-newreno-recovery.patch):
+// Unit tests for our lwIP loss-recovery patches (workers/forwarder/lwip_patches/0001-0006, see its README.md):
 // the operator loses segments of a download window and acknowledges like a Linux receiver (SACK blocks, a
 // window that grows between duplicate ACKs). Every retransmission asserted here must come from ACKs alone:
 // no test waits for lwIP's retransmission timer, and each checks that no timeout recovery began.
