@@ -27,9 +27,8 @@ constexpr std::size_t kMaxWriteBuffers = 64;
 constexpr std::size_t kMaxLwipChunk = 0xffff;
 // tcp_write walks lwIP's whole unsent queue to find its tail: with a 1 MiB send buffer full of unsent
 // segments and a sliver written per ACK that walk took 15% of the forwarder's CPU in a download. So lwIP
-// holds at most kMaxUnsentBytes not yet sent (enough for many ACKs' worth of new data: the sent callback
-// refills it), and while it still has unsent data of its own we wait until kMinLwipWrite can go at once.
-constexpr std::size_t kMaxUnsentBytes = 128 * 1024;
+// holds at most kMaxUnsentBytes (constants.h) not yet sent (enough for many ACKs' worth of new data: the sent
+// callback refills it), and while it still has unsent data of its own we wait until kMinLwipWrite can go at once.
 constexpr std::size_t kMinLwipWrite = 32 * 1024;
 // The poll callback retries a tcp_write that failed for memory or waited for room: every 2 ticks of lwIP's slow
 // timer (2 x TCP_TMR_INTERVAL = 20 ms in lwipopts.h), so every 40 ms while the connection is open.
@@ -100,6 +99,7 @@ void RelayConnection::onRemoteData(struct pbuf* data) {
     }
     if (data->len > 0) {
       received_.push_back(data);
+      heldBytes_ += data->len;
     } else {
       pbuf_free(data);
     }
@@ -154,6 +154,7 @@ void RelayConnection::flushToLocal() {
 }
 
 void RelayConnection::consumeDelivered(std::size_t bytes) {
+  const std::size_t delivered = bytes;
   std::size_t remaining = bytes;
   while (remaining > 0) {
     struct pbuf* front = received_.front();
@@ -163,6 +164,7 @@ void RelayConnection::consumeDelivered(std::size_t bytes) {
       break;
     }
     remaining -= available;
+    heldBytes_ -= front->len;
     pbuf_free(front);
     received_.pop_front();
     frontOffset_ = 0;
@@ -173,6 +175,7 @@ void RelayConnection::consumeDelivered(std::size_t bytes) {
     tcp_recved(pcb_, static_cast<u16_t>(chunk));
     bytes -= chunk;
   }
+  if (pcb_ != nullptr) buffers_.delivered(pcb_, delivered);
 }
 
 void RelayConnection::onLocalWritten(uv_write_t* request, int status) {
@@ -261,8 +264,8 @@ void RelayConnection::pumpToTunnel() {
   while (pendingLength_ > 0) {
     const std::size_t unsentBytes = static_cast<u32_t>(pcb_->snd_lbb - pcb_->snd_nxt);
     if (unsentBytes >= kMaxUnsentBytes) break;
-    const std::size_t room =
-        std::min<std::size_t>({tcp_sndbuf(pcb_), kMaxLwipChunk, kMaxUnsentBytes - unsentBytes});
+    const std::size_t room = std::min<std::size_t>(
+        {tcp_sndbuf(pcb_), kMaxLwipChunk, kMaxUnsentBytes - unsentBytes, buffers_.sendRoom(pcb_)});
     const std::size_t length = std::min(pendingLength_, room);
     if (length == 0) break;
     if (length < std::min(pendingLength_, kMinLwipWrite) && pcb_->unsent != nullptr) break;
@@ -303,6 +306,7 @@ err_t RelayConnection::onLwipPoll(void* arg, struct tcp_pcb*) {
   return self->guarded([self] {
     self->pumpToTunnel();
     self->flushToLocal();
+    if (self->pcb_ != nullptr) self->buffers_.tick(self->pcb_, self->heldBytes_);
   });
 }
 

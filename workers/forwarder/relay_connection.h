@@ -1,6 +1,6 @@
 // RelayConnection: one forwarded connection, relaying bytes between an lwIP tcp_pcb (the operator, inside
 // the tunnel) and a local stream socket (ssh_addr), with backpressure, half-close and reset propagation.
-// Never buffers more than lwIP's window / send buffer plus one read chunk, and never drops a byte silently.
+// Never buffers more than lwIP's (autotuned) window / send limit plus one read chunk, and never drops a byte silently.
 #pragma once
 
 #include <uv.h>
@@ -13,6 +13,7 @@
 
 #include "ipc/uv_handle.h"
 #include "lwip/tcp.h"
+#include "workers/forwarder/connection_buffers.h"
 
 namespace nefia::forwarder {
 
@@ -82,6 +83,7 @@ class RelayConnection {
 
   // Tunnel -> local: pbufs received from lwIP and not yet taken by the local socket.
   std::deque<struct pbuf*> received_;
+  std::size_t heldBytes_ = 0;  // bytes in received_ (their whole pbufs, until freed)
   std::size_t frontOffset_ = 0;
   uv_write_t writeRequest_{};
   bool writeInFlight_ = false;
@@ -98,6 +100,9 @@ class RelayConnection {
   bool reading_ = false;
   bool localFinished_ = false;  // the SSH server sent FIN
   bool finSent_ = false;
+
+  // Autotuned receive window and send limit (under the forwarder's one memory cap).
+  ConnectionBuffers buffers_;
 
   int callbackDepth_ = 0;
   bool abortedInCallback_ = false;

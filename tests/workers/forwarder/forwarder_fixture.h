@@ -24,7 +24,7 @@ namespace nefia::forwarder::testing {
 
 inline constexpr uint8_t kSyn = 0x02, kAck = 0x10, kRst = 0x04;
 inline constexpr uint16_t kMss = 1380;
-inline constexpr uint8_t kAgentWindowShift = 5;  // TCP_RCV_SCALE in lwipopts.h
+inline constexpr uint8_t kAgentWindowShift = 7;  // TCP_RCV_SCALE in lwipopts.h
 // The operator's SYN options: MSS 1380, window scale 7, SACK permitted (what Linux offers).
 inline const std::vector<uint8_t> kSynOptions{2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7, 4, 2, 1, 1};
 

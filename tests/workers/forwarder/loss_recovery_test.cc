@@ -1,4 +1,4 @@
-// Unit tests for our lwIP loss-recovery patch (workers/forwarder/lwip_patches/0001-sack-newreno-recovery.patch):
+// Unit tests for our lwIP loss-recovery patches (workers/forwarder/lwip_patches/0001-0006, see its README.md):
 // the operator loses segments of a download window and acknowledges like a Linux receiver (SACK blocks, a
 // window that grows between duplicate ACKs). Every retransmission asserted here must come from ACKs alone:
 // no test waits for lwIP's retransmission timer, and each checks that no timeout recovery began.
@@ -7,6 +7,8 @@
 #include <string>
 
 #include "tests/workers/forwarder/loss_recovery_fixture.h"
+#include "workers/forwarder/buffer_tuning.h"
+#include "workers/forwarder/constants.h"
 
 namespace nefia::forwarder {
 namespace {
@@ -343,24 +345,31 @@ TEST_F(LossRecoveryStreamTest, AFinWhileAShortSegmentWaitsForItsResendGoesAfterT
 // Without SACK only the first unacked segment is ever resent, and it always fits the window, so tcp_output
 // sends it before the SSH server's next bytes are read. It is back on the unsent queue while the relay writes
 // only inside lwIP's input processing: a partial ACK moves it there, then the sent callback hands the relay's
-// waiting bytes to tcp_write. The relay waits with bytes only when lwIP's send buffer is full, so here the
-// whole TCP_SND_BUF is in flight.
+// waiting bytes to tcp_write. The relay waits with bytes only when the connection's (autotuned) send limit is
+// reached, so here the memory budget keeps that limit at 1 MiB and the whole of it is in flight.
 TEST_F(LossRecoveryStreamTest, WithoutSackBytesWrittenWhenAPartialAckMovesAShortSegmentBackGoAfterTheStream) {
-  window_ = 0x4000;  // 2 MiB in the operator's scale-7 units: the send buffer, not the window, is the limit
+  constexpr std::size_t kSendLimit = 1024 * 1024;
+  // Everything of the budget but this connection's initial sizes and the growth to kSendLimit is taken.
+  BufferBudget& budget = sharedBufferBudget();
+  const std::size_t taken =
+      budget.cap() - budget.used() - kInitialReceiveWindow - kInitialSendLimit - (kSendLimit - kInitialSendLimit);
+  BufferTuner otherConnections(budget, {taken, taken});
+  window_ = 0x4000;  // 2 MiB in the operator's scale-7 units: the send limit, not the window, is the limit
   // cwnd grows by one segment per ACK until it reaches ssthresh (lwIP starts it at TCP_SND_BUF).
-  ASSERT_NO_FATAL_FAILURE(warmUp(false, TCP_SND_BUF / kMss + 10));
-  ASSERT_GE(connection()->cwnd, TCP_SND_BUF) << "slow start did not open cwnd for the whole send buffer";
+  ASSERT_NO_FATAL_FAILURE(warmUp(false, kSendLimit / kMss + 10));
+  ASSERT_GE(connection()->cwnd, kSendLimit) << "slow start did not open cwnd for the whole send limit";
+  auto bytesInLwip = [&] { return static_cast<std::size_t>(connection()->snd_lbb - connection()->lastack); };
   // The relay reads kLocalReadChunk (not a multiple of the MSS) at a time, and cwnd sends each read at once:
   // every read ends in a short segment.
-  ASSERT_NO_FATAL_FAILURE(sshdWrites(TCP_SND_BUF + 2 * kLocalReadChunk + 5000));
+  ASSERT_NO_FATAL_FAILURE(sshdWrites(kSendLimit + 2 * kLocalReadChunk + 5000));
   std::vector<ParsedTcp> flight;
   for (int round = 0; round < 200; ++round) {
     feed();
     auto sent = sentByAgent();
-    if (sent.empty() && tcp_sndbuf(connection()) == 0) break;
+    if (sent.empty() && bytesInLwip() == kSendLimit) break;
     flight.insert(flight.end(), sent.begin(), sent.end());
   }
-  ASSERT_EQ(tcp_sndbuf(connection()), 0) << "lwIP's send buffer did not fill";
+  ASSERT_EQ(bytesInLwip(), kSendLimit) << "the connection's send limit did not fill";
   ASSERT_EQ(connection()->unsent, nullptr) << "the send buffer is not all in flight";
   // The second segment lost is short and far enough behind the first for its partial ACK to free more than
   // the relay's smallest write (32 KiB) while the relay waits with data.

@@ -1,4 +1,4 @@
-// Unit tests for a retransmission timeout in the middle of SACK recovery (lwip_patches/0001-...patch): the
+// Unit tests for a retransmission timeout in the middle of SACK recovery (lwip_patches/0003 and 0007): the
 // timeout must leave lwIP's send queue in sequence order, or the download can stall for good (seen in e2e).
 #include <sstream>
 #include <string>

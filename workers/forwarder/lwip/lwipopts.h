@@ -21,10 +21,15 @@
 
 /* ---- Memory ---- */
 /* The heap and every pool come from malloc: no fixed pool can be both small when idle and large
- * enough for 100 connections with 1 MiB windows. Memory is bounded per connection instead: at most
- * TCP_WND of received data (we hold pbufs until the local socket took them, then tcp_recved) plus
- * TCP_SND_BUF of unacknowledged sent data plus one 64 KiB read chunk, i.e. about 2.1 MiB at worst,
- * 210 MiB for 100 connections all stalled at once, a few KiB for an idle one. */
+ * enough for 100 connections with multi-MiB windows. Memory is bounded per connection and in total:
+ * the forwarder autotunes each connection's receive window (TCP_WND at first, up to 8 MiB, via
+ * tcp_set_rcv_wnd_max from lwip_patches/0008) and how much of TCP_SND_BUF it lets lwIP hold (256 KiB at
+ * first, up to 8 MiB) with the measured bandwidth-delay product, and falls back to the initial sizes after
+ * a second without traffic (workers/forwarder/buffer_tuning.h). One cap, kBufferBudgetBytes = 64 MiB in
+ * constants.h, bounds all windows and send limits together; the initial sizes of 100 connections (50 MiB)
+ * always fit in it. We hold received pbufs until the local socket took them, then tcp_recved, so a
+ * connection holds at most its window plus its send limit plus one 64 KiB read chunk: about 64 MiB + 6 MiB
+ * for 100 connections all stalled at once, a few KiB for an idle one. */
 #define MEM_LIBC_MALLOC 1
 #define MEMP_MEM_MALLOC 1
 /* 8 bytes: malloc already returns 16-byte aligned blocks; this keeps pbuf payloads aligned for the
@@ -40,7 +45,7 @@
  * plus the listener and TIME_WAIT pcbs. */
 #define MEMP_NUM_TCP_PCB 128
 #define MEMP_NUM_TCP_PCB_LISTEN 2
-#define MEMP_NUM_TCP_SEG 8192
+#define MEMP_NUM_TCP_SEG 32768
 #define MEMP_NUM_REASSDATA 0
 
 /* ---- Interfaces and link ---- */
@@ -95,14 +100,15 @@
  * interface MTU (TCP_CALCULATE_EFF_SEND_MSS). */
 #define TCP_MSS 1380
 #define TCP_CALCULATE_EFF_SEND_MSS 1
-/* Window scaling so the receive window can reach 1 MiB: shift 5 allows up to 2 MiB. */
+/* Window scaling so an autotuned receive window can reach 8 MiB: shift 7 allows 0xffff << 7. */
 #define LWIP_WND_SCALE 1
-#define TCP_RCV_SCALE 5
-/* 1 MiB receive window: the bounded buffer for the tunnel -> local direction, large enough for
- * ~160 Mbit/s at 50 ms RTT. */
-#define TCP_WND (1024 * 1024)
-/* 1 MiB send buffer: the bounded buffer for the local -> tunnel direction. */
-#define TCP_SND_BUF (1024 * 1024)
+#define TCP_RCV_SCALE 7
+/* The initial receive window of every connection (256 KiB, ~40 Mbit/s at 50 ms RTT); the forwarder grows
+ * it per connection with the delivered bandwidth-delay product (see Memory above). */
+#define TCP_WND (256 * 1024)
+/* lwIP's own send buffer is the largest autotuned send limit (8 MiB); the relay lets lwIP hold only the
+ * connection's tuned limit of it (connection_buffers.cc). */
+#define TCP_SND_BUF (8 * 1024 * 1024)
 /* Segments in the send queue: lwIP requires at least 2 * TCP_SND_BUF / TCP_MSS; 4x leaves room for
  * the small segments of interactive SSH. */
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
@@ -112,8 +118,9 @@
 /* Keep out-of-order segments (loss in the tunnel) within one window so recovery needs no resend of
  * what already arrived; SACK tells the peer exactly what we hold. */
 #define TCP_QUEUE_OOSEQ 1
-#define TCP_OOSEQ_MAX_BYTES TCP_WND
-#define TCP_OOSEQ_MAX_PBUFS 1024
+/* Out-of-order data lies within the window: at most the largest autotuned one. */
+#define TCP_OOSEQ_MAX_BYTES (8 * 1024 * 1024)
+#define TCP_OOSEQ_MAX_PBUFS 8192
 #define LWIP_TCP_SACK_OUT 1
 /* lwIP's TCP timer period (default 250 ms; the retransmission timer runs at twice this). lwIP 2.1 leaves
  * fast recovery on the first new ACK and ignores duplicate ACKs that carry a window update (Linux
