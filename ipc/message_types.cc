@@ -2,8 +2,11 @@
 // Never add message knowledge here: the table is the single source.
 #include "ipc/message_types.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
+
+#include "ipc/worker_roles.h"
 
 namespace nefia::ipc {
 namespace {
@@ -25,22 +28,30 @@ std::string joinWithOr(const std::vector<std::string>& words) {
 }  // namespace
 
 std::string_view toString(Role role) {
-  switch (role) {
-    case Role::kSupervisor: return "supervisor";
-    case Role::kTunnel: return "tunnel";
-    case Role::kForwarder: return "forwarder";
-    case Role::kBeacons: return "beacons";
-    case Role::kUpdater: return "updater";
+  if (role == Role::kSupervisor) return "supervisor";
+  for (const WorkerRoleSpec& spec : kWorkerRoles) {
+    if (spec.role == role) return spec.wireName;
   }
   return "unknown";
 }
 
 std::optional<Role> parseWorkerRole(std::string_view name) {
-  for (Role role : kAllRoles) {
-    if (role != Role::kSupervisor && toString(role) == name) return role;
+  for (const WorkerRoleSpec& spec : kWorkerRoles) {
+    if (spec.wireName == name) return spec.role;
   }
   return std::nullopt;
 }
+
+std::size_t slotOf(Role role) {
+  for (std::size_t slot = 0; slot < kWorkerRoles.size(); ++slot) {
+    if (kWorkerRoles[slot].role == role) return slot;
+  }
+  std::fprintf(stderr, "nefia-agent: internal error: %s has no row in the roles table\n",
+               std::string(toString(role)).c_str());
+  std::abort();
+}
+
+const WorkerRoleSpec& roleSpec(Role role) { return kWorkerRoles[slotOf(role)]; }
 
 std::string_view toString(WorkerState state) {
   switch (state) {
