@@ -12,6 +12,8 @@
 namespace nefia::supervisor {
 namespace {
 
+static_assert(kMaxPeers <= ipc::kMaxSettingsPeers, "the tunnel must accept every peer list the config allows");
+
 ipc::TunnelSettings tunnelSettings(const AgentConfig& config, const PeerResolver& resolver) {
   ipc::TunnelSettings settings;
   settings.protocolVersion = ipc::kProtocolVersion;
