@@ -28,7 +28,7 @@ struct PeerResolver::Name {
   std::string error;
   std::chrono::milliseconds nextRetry = kFirstResolveRetry;
   Request* inFlight = nullptr;
-  ipc::UvHandle<uv_timer_t> retryTimer;
+  UvHandle<uv_timer_t> retryTimer;
 };
 
 PeerResolver::PeerResolver(uv_loop_t* loop, std::function<void()> changed) : loop_(loop), changed_(std::move(changed)) {}

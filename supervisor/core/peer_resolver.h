@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/config/agent_config.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 
 namespace nefia::supervisor {
 

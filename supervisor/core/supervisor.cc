@@ -168,8 +168,8 @@ void Supervisor::relinkPacketPath() {
     logError(kComponent, "cannot create the packet socketpair between tunnel and forwarder: ", std::strerror(errno));
     return;
   }
-  ipc::UniqueFd tunnelEnd(pair[0]);
-  ipc::UniqueFd forwarderEnd(pair[1]);
+  UniqueFd tunnelEnd(pair[0]);
+  UniqueFd forwarderEnd(pair[1]);
   for (int fd : pair) {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kPacketSocketBufferBytes, sizeof kPacketSocketBufferBytes);
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kPacketSocketBufferBytes, sizeof kPacketSocketBufferBytes);
@@ -196,7 +196,7 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
     case ipc::MessageType::kConnectRequest: {
       const uint64_t requestId = std::get<ipc::ConnectRequestPayload>(message.payload).requestId;
       const uint64_t generation = worker.generation();
-      broker_.connect([this, requestId, generation](Result<ipc::UniqueFd> connected) {
+      broker_.connect([this, requestId, generation](Result<UniqueFd> connected) {
         answerConnect(requestId, generation, std::move(connected));
       });
       return;
@@ -206,7 +206,7 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
   }
 }
 
-void Supervisor::answerConnect(uint64_t requestId, uint64_t generation, Result<ipc::UniqueFd> connected) {
+void Supervisor::answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected) {
   WorkerProcess* forwarder = worker(ipc::Role::kForwarder);
   const bool reachable = connected.ok();
   if (reachable != sshReachable_) {
@@ -259,7 +259,7 @@ void Supervisor::reload() {
   if (!tunnelConfig.ok()) return fail(tunnelConfig.error());
 
   const ConfigChanges changes = diffConfigs(config_, loaded->config);
-  ipc::UniqueFd newSocket;
+  UniqueFd newSocket;
   if (changes.listenPort) {
     auto socket = bindWireGuardSocket(loaded->config.listenPort);
     if (!socket.ok()) return fail(socket.error());

@@ -13,8 +13,8 @@
 #include "common/config/agent_config.h"
 #include "common/health/health_report.h"
 #include "ipc/payloads.h"
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
 #include "ipc/worker_roles.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/peer_resolver.h"
@@ -53,7 +53,7 @@ class Supervisor {
   void onWorkerStopped();
   void rebuildTunnel();
   void onEndpointResolved();
-  void answerConnect(uint64_t requestId, uint64_t generation, Result<ipc::UniqueFd> connected);
+  void answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected);
   void writeHealth();
   WorkerProcess* worker(ipc::Role role) const { return workers_[ipc::slotOf(role)].get(); }
 
@@ -63,14 +63,14 @@ class Supervisor {
   std::chrono::steady_clock::time_point startedAt_;
   std::string healthPath_;
   std::string lastConfigError_;
-  ipc::UniqueFd udpSocket_;
+  UniqueFd udpSocket_;
   std::array<std::unique_ptr<WorkerProcess>, ipc::kWorkerCount> workers_;
   std::array<uint64_t, ipc::kWorkerCount> unansweredPolls_{};
   ConnectionBroker broker_;
-  ipc::UvHandle<uv_timer_t> reportTimer_;
-  ipc::UvHandle<uv_signal_t> hangupSignal_;
-  ipc::UvHandle<uv_signal_t> terminateSignal_;
-  ipc::UvHandle<uv_signal_t> interruptSignal_;
+  UvHandle<uv_timer_t> reportTimer_;
+  UvHandle<uv_signal_t> hangupSignal_;
+  UvHandle<uv_signal_t> terminateSignal_;
+  UvHandle<uv_signal_t> interruptSignal_;
   std::vector<ipc::PeerStatus> peers_;
   ipc::ForwarderStatus forwarder_;
   bool sshReachable_ = false;

@@ -15,7 +15,7 @@
 #include "ipc/inbound_policy.h"
 #include "ipc/message_types.h"
 #include "ipc/settings_payloads.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "supervisor/core/restart_policy.h"
 #include "supervisor/core/worker_spawner.h"
 
@@ -79,7 +79,7 @@ class WorkerProcess {
   std::unique_ptr<SpawnedProcess> process_;
   std::shared_ptr<ipc::IpcChannel> channel_;
   ipc::StatusReportAssembler statusParts_;  // the tunnel's reports may span several frames
-  ipc::UvHandle<uv_timer_t> timer_;  // restart delay, or the kill deadline while stopping
+  UvHandle<uv_timer_t> timer_;  // restart delay, or the kill deadline while stopping
   WorkerPhase phase_ = WorkerPhase::kStopped;
   uint64_t generation_ = 0;
   uint64_t restarts_ = 0;

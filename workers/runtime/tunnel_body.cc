@@ -166,9 +166,9 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
     logInfo(kComponent, "configured with ", wanted.size(), " peer(s)");
   }
 
-  void takeUdpSocket(ipc::UniqueFd socket) {
+  void takeUdpSocket(UniqueFd socket) {
     udpPoll_.close();  // stop watching the old descriptor before it closes
-    udpPoll_ = ipc::UvHandle<uv_poll_t>();
+    udpPoll_ = UvHandle<uv_poll_t>();
     udpSocket_ = std::move(socket);
     udpSender_ = std::make_unique<wg::UdpBatchSender>(udpSocket_.get());
     udpReceiver_ = std::make_unique<wg::UdpBatchReceiver>(udpSocket_.get());
@@ -226,13 +226,13 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   WorkerContext context_;
   wg::SystemClock clock_;
   std::unique_ptr<wg::Device> device_;
-  ipc::UniqueFd udpSocket_;
+  UniqueFd udpSocket_;
   std::unique_ptr<wg::UdpBatchSender> udpSender_;
   std::unique_ptr<wg::UdpBatchReceiver> udpReceiver_;
-  ipc::UvHandle<uv_poll_t> udpPoll_;
+  UvHandle<uv_poll_t> udpPoll_;
   std::unique_ptr<forwarder::PacketLink> packets_;
-  ipc::UvHandle<uv_timer_t> timer_;
-  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
+  UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_prepare_t> beforeBlocking_;
   std::map<std::string, std::string> vpnAddrs_;  // public key (base64) -> vpn_addr
   ipc::TunnelSettingsAssembler settingsParts_;
 };

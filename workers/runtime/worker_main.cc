@@ -139,7 +139,7 @@ int runWorker(const WorkerArguments& arguments) {
 
   uv_loop_t loop;
   uv_loop_init(&loop);
-  auto channel = ipc::WorkerChannel::open(&loop, *role, ipc::UniqueFd(ipc::kWorkerChannelFd));
+  auto channel = ipc::WorkerChannel::open(&loop, *role, UniqueFd(ipc::kWorkerChannelFd));
   if (!channel.ok()) dieEarly(arguments.role, "cannot open the IPC channel: " + channel.error());
   Logger::instance().clearSinks();
   Logger::instance().addSink(std::make_shared<ipc::IpcLogSink>(channel.value()->channel(), *role));
