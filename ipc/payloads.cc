@@ -3,6 +3,7 @@
 #include "ipc/payloads.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "common/base64.h"
@@ -95,15 +96,11 @@ std::size_t utf8SequenceLength(std::string_view text, std::size_t at) {
   return length;
 }
 
-// The lower-case names parseLogLevel() accepts.
-const char* levelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
+// The lower-case names parseLogLevel() accepts ("DEBUG" in the log line is "debug" on the wire).
+std::string levelName(LogLevel level) {
+  std::string name = toString(level);
+  for (char& character : name) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return name;
 }
 
 }  // namespace

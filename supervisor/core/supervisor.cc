@@ -17,11 +17,13 @@
 #include "supervisor/core/health_assembly.h"
 #include "supervisor/core/udp_socket.h"
 #include "supervisor/core/worker_settings.h"
+#include "workers/forwarder/constants.h"
 
 namespace nefia::supervisor {
 namespace {
 
 constexpr const char* kComponent = "supervisor";
+using forwarder::kDrainTimeout;  // the forwarder's drain, which the supervisor grants at shutdown
 constexpr uint64_t kMaxUnansweredPolls = 3;  // a worker silent for three report intervals is hung
 constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
@@ -300,13 +302,13 @@ void Supervisor::beginShutdown(const char* signalName) {
   }
   shuttingDown_ = true;
   logInfo(kComponent, signalName, " received: shutting down (forwarded connections get up to ",
-          kDrainTimeoutMs / 1000, " s to finish)");
+          kDrainTimeout.count() / 1000, " s to finish)");
   uv_timer_stop(reportTimer_.get());
   watchdog_.stop();
   networkMonitor_.stop();
   for (auto& process : workers_) process->preventRestart();
   // The tunnel keeps running while the forwarder drains: open connections need it to finish.
-  worker(ipc::Role::kForwarder)->stop(kDrainTimeoutMs, std::chrono::milliseconds(kDrainTimeoutMs) + kStopGrace);
+  worker(ipc::Role::kForwarder)->stop(static_cast<uint64_t>(kDrainTimeout.count()), kDrainTimeout + kStopGrace);
   for (const auto& process : workers_) {
     if (!ipc::isCoreRole(process->role())) process->stop(0, kStopGrace);
   }

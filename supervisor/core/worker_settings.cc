@@ -8,6 +8,7 @@
 #include "ipc/protocol_version.h"
 #include "ipc/worker_roles.h"
 #include "supervisor/core/peer_resolver.h"
+#include "workers/forwarder/constants.h"
 
 namespace nefia::supervisor {
 namespace {
@@ -46,7 +47,8 @@ ipc::WorkerSettings settingsFor(ipc::Role role, const AgentConfig& config, const
   switch (ipc::roleSpec(role).settings) {
     case ipc::SettingsKind::kTunnel: return tunnelSettings(config, resolver);
     case ipc::SettingsKind::kForwarder:
-      return ipc::ForwarderSettings{ipc::kProtocolVersion, config.address, kForwarderMtu, kForwardedSshPort};
+      return ipc::ForwarderSettings{ipc::kProtocolVersion, config.address, forwarder::kDefaultMtu,
+                                    forwarder::kDefaultListenPort};
     case ipc::SettingsKind::kIdle: break;
   }
   return ipc::IdleSettings{ipc::kProtocolVersion};

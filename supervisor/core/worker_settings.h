@@ -11,10 +11,6 @@ namespace nefia::supervisor {
 
 class PeerResolver;
 
-inline constexpr int kForwarderMtu = 1420;    // defaultMTU of the reference
-inline constexpr int kForwardedSshPort = 22;  // connections to the VPN address on this port are forwarded
-inline constexpr int kDrainTimeoutMs = 30'000;  // drainTimeout: the forwarder's drain at shutdown
-
 // What retrying cannot fix in the tunnel's part of the config (an endpoint that is not host:port, a keyring
 // reference): at start this is exit 1, on reload the old config stays. Names that do not resolve are not errors.
 Status checkTunnelConfig(const AgentConfig& config);
