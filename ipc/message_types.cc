@@ -2,10 +2,9 @@
 // Never add message knowledge here: the table is the single source.
 #include "ipc/message_types.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
+#include "common/panic.h"
 #include "ipc/worker_roles.h"
 
 namespace nefia::ipc {
@@ -46,9 +45,7 @@ std::size_t slotOf(Role role) {
   for (std::size_t slot = 0; slot < kWorkerRoles.size(); ++slot) {
     if (kWorkerRoles[slot].role == role) return slot;
   }
-  std::fprintf(stderr, "nefia-agent: internal error: %s has no row in the roles table\n",
-               std::string(toString(role)).c_str());
-  std::abort();
+  panic(std::string(toString(role)) + " has no row in the roles table");
 }
 
 const WorkerRoleSpec& roleSpec(Role role) { return kWorkerRoles[slotOf(role)]; }
@@ -71,8 +68,7 @@ const MessageSpec* findMessage(uint8_t wireType) {
 
 const MessageSpec& specOf(MessageType type) {
   const MessageSpec* spec = findMessage(static_cast<uint8_t>(type));
-  // A MessageType without a table row is our own broken invariant, not bad input.
-  if (spec == nullptr) std::abort();
+  check(spec != nullptr, "a MessageType without a row in kMessages");
   return *spec;
 }
 
