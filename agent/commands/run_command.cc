@@ -1,6 +1,6 @@
 // runRunCommand: everything between the command line and the supervisor's event loop.
 // Validation errors go to stderr (all at once) before any worker exists; secrets are registered for redaction first.
-#include "supervisor/run_command.h"
+#include "agent/commands/run_command.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
