@@ -23,8 +23,8 @@
 #include "common/result.h"
 #include "ipc/frame.h"
 #include "ipc/message_types.h"
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
 
 namespace nefia::ipc {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ipc/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace nefia::ipc {
 

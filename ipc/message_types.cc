@@ -2,8 +2,10 @@
 // Never add message knowledge here: the table is the single source.
 #include "ipc/message_types.h"
 
-#include <cstdlib>
 #include <vector>
+
+#include "common/panic.h"
+#include "ipc/worker_roles.h"
 
 namespace nefia::ipc {
 namespace {
@@ -25,22 +27,28 @@ std::string joinWithOr(const std::vector<std::string>& words) {
 }  // namespace
 
 std::string_view toString(Role role) {
-  switch (role) {
-    case Role::kSupervisor: return "supervisor";
-    case Role::kTunnel: return "tunnel";
-    case Role::kForwarder: return "forwarder";
-    case Role::kBeacons: return "beacons";
-    case Role::kUpdater: return "updater";
+  if (role == Role::kSupervisor) return "supervisor";
+  for (const WorkerRoleSpec& spec : kWorkerRoles) {
+    if (spec.role == role) return spec.wireName;
   }
   return "unknown";
 }
 
 std::optional<Role> parseWorkerRole(std::string_view name) {
-  for (Role role : kAllRoles) {
-    if (role != Role::kSupervisor && toString(role) == name) return role;
+  for (const WorkerRoleSpec& spec : kWorkerRoles) {
+    if (spec.wireName == name) return spec.role;
   }
   return std::nullopt;
 }
+
+std::size_t slotOf(Role role) {
+  for (std::size_t slot = 0; slot < kWorkerRoles.size(); ++slot) {
+    if (kWorkerRoles[slot].role == role) return slot;
+  }
+  panic(std::string(toString(role)) + " has no row in the roles table");
+}
+
+const WorkerRoleSpec& roleSpec(Role role) { return kWorkerRoles[slotOf(role)]; }
 
 std::string_view toString(WorkerState state) {
   switch (state) {
@@ -60,8 +68,7 @@ const MessageSpec* findMessage(uint8_t wireType) {
 
 const MessageSpec& specOf(MessageType type) {
   const MessageSpec* spec = findMessage(static_cast<uint8_t>(type));
-  // A MessageType without a table row is our own broken invariant, not bad input.
-  if (spec == nullptr) std::abort();
+  check(spec != nullptr, "a MessageType without a row in kMessages");
   return *spec;
 }
 

@@ -3,18 +3,21 @@
 #include "ipc/payloads.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "common/base64.h"
 #include "ipc/json_fields.h"
+#include "ipc/protocol_version.h"
 
 namespace nefia::ipc {
 namespace {
 
 constexpr std::size_t kMaxUserNameBytes = 64;
 constexpr std::size_t kMaxAddressBytes = 300;  // "[ipv6%zone]:port" or "host:port" with a 253-byte name
-constexpr std::size_t kMaxTimestampBytes = 64;
-constexpr std::size_t kMaxPeers = 512;  // a full peer entry is ~250 bytes: more would not fit a frame anyway
+constexpr std::size_t kMaxPeersPerPart = 512;  // a peer entry is at least ~130 bytes: more cannot fit a frame
+constexpr std::size_t kMaxReportedPeers = 4096;  // all parts together, above the config's kMaxPeers
+constexpr uint64_t kMaxUnixMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
 constexpr uint64_t kMaxCounter = UINT64_MAX;
 
 // Lets a parser return the first failing field's error in one line.
@@ -35,25 +38,22 @@ Result<PeerStatus> parsePeer(const nlohmann::json& entry, std::size_t index) {
   if (!vpnAddr.ok()) return makeError(where + vpnAddr.error());
   auto endpoint = readString(entry, "endpoint", kMaxAddressBytes);
   if (!endpoint.ok()) return makeError(where + endpoint.error());
-  auto lastHandshake = readString(entry, "last_handshake", kMaxTimestampBytes);
+  auto lastHandshake = readUnsigned(entry, "last_handshake_unix_ms", kMaxUnixMs);
   if (!lastHandshake.ok()) return makeError(where + lastHandshake.error());
   auto rxBytes = readUnsigned(entry, "rx_bytes", kMaxCounter);
   if (!rxBytes.ok()) return makeError(where + rxBytes.error());
   auto txBytes = readUnsigned(entry, "tx_bytes", kMaxCounter);
   if (!txBytes.ok()) return makeError(where + txBytes.error());
-  auto stale = readBool(entry, "stale");
-  if (!stale.ok()) return makeError(where + stale.error());
   peer.vpnAddr = std::move(vpnAddr.value());
   peer.endpoint = std::move(endpoint.value());
-  peer.lastHandshake = std::move(lastHandshake.value());
+  peer.lastHandshakeUnixMs = *lastHandshake;
   peer.rxBytes = *rxBytes;
   peer.txBytes = *txBytes;
-  peer.stale = *stale;
   return peer;
 }
 
 Result<TunnelStatus> parseTunnelStatus(const nlohmann::json& object) {
-  NEFIA_IPC_READ(peers, readArray(object, "peers", kMaxPeers));
+  NEFIA_IPC_READ(peers, readArray(object, "peers", kMaxPeersPerPart));
   TunnelStatus status;
   for (std::size_t index = 0; index < (*peers)->size(); ++index) {
     NEFIA_IPC_READ(peer, parsePeer((**peers)[index], index));
@@ -96,15 +96,11 @@ std::size_t utf8SequenceLength(std::string_view text, std::size_t at) {
   return length;
 }
 
-// The lower-case names parseLogLevel() accepts.
-const char* levelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
+// The lower-case names parseLogLevel() accepts ("DEBUG" in the log line is "debug" on the wire).
+std::string levelName(LogLevel level) {
+  std::string name = toString(level);
+  for (char& character : name) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return name;
 }
 
 }  // namespace
@@ -118,12 +114,13 @@ std::string_view toString(HandedFd role) {
 }
 
 Result<ReadyPayload> parseReady(const nlohmann::json& object) {
+  NEFIA_IPC_READ(protocolVersion, readUnsigned(object, "protocol_version", kMaxProtocolVersion));
   NEFIA_IPC_READ(pid, readUnsigned(object, "pid", kMaxPid, 1));
   NEFIA_IPC_READ(sandbox, readObject(object, "sandbox"));
   NEFIA_IPC_READ(seccomp, readBool(**sandbox, "seccomp"));
   NEFIA_IPC_READ(landlockAbi, readUnsigned(**sandbox, "landlock_abi", kMaxLandlockAbi));
   NEFIA_IPC_READ(workerUser, readString(**sandbox, "worker_user", kMaxUserNameBytes));
-  return ReadyPayload{*pid, SandboxReport{*seccomp, *landlockAbi, std::move(workerUser.value())}};
+  return ReadyPayload{*protocolVersion, *pid, SandboxReport{*seccomp, *landlockAbi, std::move(workerUser.value())}};
 }
 
 Result<LogPayload> parseLog(const nlohmann::json& object) {
@@ -136,8 +133,10 @@ Result<LogPayload> parseLog(const nlohmann::json& object) {
 
 Result<StatusReportPayload> parseStatusReport(const nlohmann::json& object, Role sender) {
   NEFIA_IPC_READ(requestId, readUnsigned(object, "request_id", kMaxCounter));
+  NEFIA_IPC_READ(number, readPartNumber(object));
   StatusReportPayload payload;
   payload.requestId = *requestId;
+  payload.number = *number;
   if (sender == Role::kTunnel) {
     NEFIA_IPC_READ(tunnel, parseTunnelStatus(object));
     payload.details = std::move(tunnel.value());
@@ -184,7 +183,8 @@ Result<ShutdownPayload> parseShutdown(const nlohmann::json& object) {
 #undef NEFIA_IPC_READ
 
 nlohmann::json toJson(const ReadyPayload& payload) {
-  return {{"pid", payload.pid},
+  return {{"protocol_version", payload.protocolVersion},
+          {"pid", payload.pid},
           {"sandbox",
            {{"seccomp", payload.sandbox.seccomp},
             {"landlock_abi", payload.sandbox.landlockAbi},
@@ -195,25 +195,37 @@ nlohmann::json toJson(const LogPayload& payload) {
   return {{"level", levelName(payload.level)}, {"message", payload.message}};
 }
 
+namespace {
+nlohmann::json peerToJson(const PeerStatus& peer) {
+  return {{"public_key", peer.publicKey},
+          {"vpn_addr", peer.vpnAddr},
+          {"endpoint", peer.endpoint},
+          {"last_handshake_unix_ms", peer.lastHandshakeUnixMs},
+          {"rx_bytes", peer.rxBytes},
+          {"tx_bytes", peer.txBytes}};
+}
+}  // namespace
+
 nlohmann::json toJson(const StatusReportPayload& payload) {
   nlohmann::json object = {{"request_id", payload.requestId}};
   if (const auto* tunnel = std::get_if<TunnelStatus>(&payload.details)) {
     nlohmann::json peers = nlohmann::json::array();
-    for (const PeerStatus& peer : tunnel->peers) {
-      peers.push_back({{"public_key", peer.publicKey},
-                       {"vpn_addr", peer.vpnAddr},
-                       {"endpoint", peer.endpoint},
-                       {"last_handshake", peer.lastHandshake},
-                       {"rx_bytes", peer.rxBytes},
-                       {"tx_bytes", peer.txBytes},
-                       {"stale", peer.stale}});
-    }
+    for (const PeerStatus& peer : tunnel->peers) peers.push_back(peerToJson(peer));
     object["peers"] = std::move(peers);
   } else if (const auto* forwarder = std::get_if<ForwarderStatus>(&payload.details)) {
     object["active_connections"] = forwarder->activeConnections;
     object["refused_connections"] = forwarder->refusedConnections;
   }
   return object;
+}
+
+std::vector<nlohmann::json> toJsonParts(const StatusReportPayload& payload, std::size_t maxPayloadBytes) {
+  const auto* tunnel = std::get_if<TunnelStatus>(&payload.details);
+  if (tunnel == nullptr) return {toJson(payload)};
+  std::vector<nlohmann::json> peers;
+  peers.reserve(tunnel->peers.size());
+  for (const PeerStatus& peer : tunnel->peers) peers.push_back(peerToJson(peer));
+  return splitIntoParts({{"request_id", payload.requestId}}, "peers", peers, maxPayloadBytes);
 }
 
 nlohmann::json toJson(const ConnectRequestPayload& payload) { return {{"request_id", payload.requestId}}; }
@@ -252,6 +264,28 @@ LogPayload makeLogPayload(LogLevel level, std::string_view message) {
     clean += piece;
   }
   return LogPayload{level, std::move(clean)};
+}
+
+Result<std::optional<StatusReportPayload>> StatusReportAssembler::add(StatusReportPayload&& part) {
+  if (part.number.part != 0 && part.requestId != requestId_) {
+    parts_ = PartAssembler<StatusReportPayload>();
+    return makeError("status_report part " + std::to_string(part.number.part + 1) + " of another request");
+  }
+  requestId_ = part.requestId;
+  bool tooMany = false;
+  auto whole = parts_.add(part.number, std::move(part), [&](StatusReportPayload& collected, StatusReportPayload&& more) {
+    auto* into = std::get_if<TunnelStatus>(&collected.details);
+    auto* from = std::get_if<TunnelStatus>(&more.details);
+    if (into == nullptr || from == nullptr) return;
+    tooMany = into->peers.size() + from->peers.size() > kMaxReportedPeers;
+    if (tooMany) return;
+    for (PeerStatus& peer : from->peers) into->peers.push_back(std::move(peer));
+  });
+  if (tooMany) {
+    parts_ = PartAssembler<StatusReportPayload>();
+    return makeError("status_report with more than " + std::to_string(kMaxReportedPeers) + " peers");
+  }
+  return whole;
 }
 
 }  // namespace nefia::ipc

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "ipc/message_parts.h"
 #include "ipc/message_types.h"
 
 namespace nefia::ipc {
@@ -30,7 +31,8 @@ struct SandboxReport {  // the health file's "sandbox" object
   std::string workerUser;
 };
 
-struct ReadyPayload {
+struct ReadyPayload {  // the worker's hello
+  uint64_t protocolVersion = 0;  // checked by the supervisor (protocol_version.h)
   uint64_t pid = 0;
   SandboxReport sandbox;
 };
@@ -44,10 +46,9 @@ struct PeerStatus {  // one entry of the health file's "peers"
   std::string publicKey;
   std::string vpnAddr;
   std::string endpoint;
-  std::string lastHandshake;  // RFC 3339 or empty
+  uint64_t lastHandshakeUnixMs = 0;  // wall clock, 0 before the first handshake; formatted only for people
   uint64_t rxBytes = 0;
   uint64_t txBytes = 0;
-  bool stale = false;
 };
 struct TunnelStatus {
   std::vector<PeerStatus> peers;
@@ -58,9 +59,11 @@ struct ForwarderStatus {
 };
 
 // {"request_id": N} plus the sender's role-specific fields: "peers" for the tunnel, "active_connections" and
-// "refused_connections" for the forwarder, nothing yet for beacons and updater.
+// "refused_connections" for the forwarder, nothing yet for beacons and updater. The tunnel's report travels
+// in parts when its peers do not fit one frame (toJsonParts); the others are always part 0 of 1.
 struct StatusReportPayload {
   uint64_t requestId = 0;
+  PartNumber number;
   std::variant<std::monostate, TunnelStatus, ForwarderStatus> details;
 };
 
@@ -106,7 +109,8 @@ Result<ShutdownPayload> parseShutdown(const nlohmann::json& object);
 
 nlohmann::json toJson(const ReadyPayload& payload);
 nlohmann::json toJson(const LogPayload& payload);
-nlohmann::json toJson(const StatusReportPayload& payload);
+nlohmann::json toJson(const StatusReportPayload& payload);  // one frame: only for reports known to fit
+std::vector<nlohmann::json> toJsonParts(const StatusReportPayload& payload, std::size_t maxPayloadBytes);
 nlohmann::json toJson(const ConnectRequestPayload& payload);
 nlohmann::json toJson(const ShutdownCompletePayload& payload);
 nlohmann::json toJson(const HandOverFdPayload& payload);
@@ -117,5 +121,15 @@ nlohmann::json toJson(const ShutdownPayload& payload);
 // A log payload that parseLog accepts for any input: control characters escaped as \n, \r, \t stays,
 // others as \xNN, then cut to kMaxLogMessageBytes on a UTF-8 character boundary.
 LogPayload makeLogPayload(LogLevel level, std::string_view message);
+
+// Collects the parts of one worker's status reports (the supervisor's side): parts of one request, in order.
+class StatusReportAssembler {
+ public:
+  Result<std::optional<StatusReportPayload>> add(StatusReportPayload&& part);
+
+ private:
+  PartAssembler<StatusReportPayload> parts_;
+  uint64_t requestId_ = 0;
+};
 
 }  // namespace nefia::ipc

@@ -18,7 +18,7 @@
 #include "ipc/fd_layout.h"
 #include "ipc/frame.h"
 #include "ipc/message_types.h"
-#include "ipc/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace nefia::ipc {
 

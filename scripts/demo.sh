@@ -2,7 +2,7 @@
 # The main job, end to end on one machine: sets up dependencies, builds, creates an operator namespace
 # (wireguard-go + wg, OpenSSH client) and an agent namespace (real sshd on 127.0.0.1:22, nefia-agent run),
 # then runs ssh through the tunnel. Cleans up at the end unless --keep is given.
-# Usage: sudo ./scripts/demo.sh [--keep]
+# Usage (as root): ./scripts/demo.sh [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0

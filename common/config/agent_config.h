@@ -20,6 +20,8 @@ constexpr Duration kDefaultDerpProbeInterval = std::chrono::minutes(5);
 constexpr Duration kMinimumDerpProbeInterval = std::chrono::seconds(30);
 // Keepalive for peers that have an endpoint and no persistent_keepalive of their own (NAT bindings).
 constexpr Duration kDefaultPersistentKeepalive = std::chrono::seconds(25);
+// The most peers one agent takes: their settings and status cross the IPC in parts (ipc/message_parts.h).
+constexpr std::size_t kMaxPeers = 4096;
 constexpr std::string_view kKeyringPrefix = "keyring:";
 constexpr std::string_view kAgentTokenKeyringReference = "keyring:agent-token";
 

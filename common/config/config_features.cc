@@ -19,7 +19,8 @@ constexpr std::array<ConfigFeature, 14> kConfigFeatures{{
     {"private_key", [](const AgentConfig& c) { return !c.privateKey.empty(); }, true},
     {"listen_port", [](const AgentConfig&) { return true; }, true},
     {"address", [](const AgentConfig& c) { return !c.address.empty(); }, true},
-    {"dns", [](const AgentConfig& c) { return !c.dns.empty(); }, false},
+    // Accepted and kept for the operator; it changes nothing in this agent by design (README, "The dns field").
+    {"dns", [](const AgentConfig& c) { return !c.dns.empty(); }, true},
     {"ssh_addr", [](const AgentConfig&) { return true; }, true},
     {"peers", [](const AgentConfig& c) { return !c.peers.empty(); }, true},
     {"update_server_url", [](const AgentConfig& c) { return !c.updateServerUrl.empty(); }, false},

@@ -33,6 +33,11 @@ void checkPeers(const AgentConfig& config, ConfigProblems& problems) {
     problems.add("peers", "at least one peer is required, with public_key and vpn_addr");
     return;
   }
+  if (config.peers.size() > kMaxPeers) {
+    problems.add("peers", std::to_string(config.peers.size()) + " entries; at most " + std::to_string(kMaxPeers) +
+                              " peers are supported");
+    return;
+  }
   std::set<std::string> keys;
   for (std::size_t i = 0; i < config.peers.size(); ++i) {
     const PeerEntry& peer = config.peers[i];

@@ -98,6 +98,7 @@ void readPeer(const Json& object, const std::string& path, std::string& error, P
   reader.readString("public_key", peer.publicKey);
   reader.readString("vpn_addr", peer.vpnAddr);
   reader.readString("endpoint", peer.endpoint);
+  reader.readString("endpoint_error", peer.endpointError);
   reader.readString("last_handshake", peer.lastHandshake);
   reader.readUnsigned("rx_bytes", peer.rxBytes);
   reader.readUnsigned("tx_bytes", peer.txBytes);
@@ -165,6 +166,7 @@ nlohmann::ordered_json toJson(const HealthReport& report) {
     peers.push_back({{"public_key", peer.publicKey},
                      {"vpn_addr", peer.vpnAddr},
                      {"endpoint", peer.endpoint},
+                     {"endpoint_error", peer.endpointError},
                      {"last_handshake", peer.lastHandshake},
                      {"rx_bytes", peer.rxBytes},
                      {"tx_bytes", peer.txBytes},

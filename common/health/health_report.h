@@ -39,6 +39,7 @@ struct PeerHealth {
   std::uint64_t rxBytes = 0;
   std::uint64_t txBytes = 0;
   bool stale = false;
+  std::string endpointError;  // why the endpoint's name does not resolve yet (retried), "" when it does
   bool operator==(const PeerHealth&) const = default;
 };
 

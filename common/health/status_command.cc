@@ -55,7 +55,9 @@ std::string formatStatusText(const HealthReport& report, std::chrono::system_clo
   text << "Report Updated: " << describeTime(report.updatedAt, now) << "\n";
   for (const PeerHealth& peer : report.peers) {
     text << "Peer " << orDash(peer.vpnAddr) << "  endpoint " << orDash(peer.endpoint) << "  last handshake "
-         << describeTime(peer.lastHandshake, now) << (peer.stale ? "  STALE" : "") << "\n";
+         << describeTime(peer.lastHandshake, now) << (peer.stale ? "  STALE" : "");
+    if (!peer.endpointError.empty()) text << "  UNRESOLVED (" << peer.endpointError << ")";
+    text << "\n";
   }
   for (const auto& [name, worker] : report.workers) {
     text << "Worker " << name << "  pid " << worker.pid << "  " << orDash(worker.state) << "  restarts "

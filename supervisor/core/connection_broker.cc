@@ -9,16 +9,16 @@
 #include <cstring>
 
 #include "common/config/net_address.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 
 namespace nefia::supervisor {
 
 struct ConnectionBroker::Attempt {
   Done done;
   std::string target;
-  ipc::UniqueFd socket;
-  ipc::UvHandle<uv_poll_t> poll;
-  ipc::UvHandle<uv_timer_t> timer;
+  UniqueFd socket;
+  UvHandle<uv_poll_t> poll;
+  UvHandle<uv_timer_t> timer;
   ConnectionBroker* broker = nullptr;
   uint64_t id = 0;
 };
@@ -49,7 +49,7 @@ ConnectionBroker::~ConnectionBroker() {
   }
 }
 
-void ConnectionBroker::finish(uint64_t id, Result<ipc::UniqueFd> result) {
+void ConnectionBroker::finish(uint64_t id, Result<UniqueFd> result) {
   auto found = attempts_.find(id);
   if (found == attempts_.end()) return;
   std::unique_ptr<Attempt> attempt = std::move(found->second);
@@ -153,7 +153,7 @@ void ConnectionBroker::startTcp(uint64_t id, const sockaddr* address) {
                               makeError("cannot connect to " + current->target + ": " + std::strerror(error)));
       return;
     }
-    ipc::UniqueFd connected = std::move(current->socket);
+    UniqueFd connected = std::move(current->socket);
     current->broker->finish(current->id, std::move(connected));
   });
 }

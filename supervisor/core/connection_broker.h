@@ -12,13 +12,13 @@
 #include <unordered_map>
 
 #include "common/result.h"
-#include "ipc/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace nefia::supervisor {
 
 class ConnectionBroker {
  public:
-  using Done = std::function<void(Result<ipc::UniqueFd>)>;
+  using Done = std::function<void(Result<UniqueFd>)>;
 
   ConnectionBroker(uv_loop_t* loop, std::chrono::milliseconds connectTimeout);
   ~ConnectionBroker();
@@ -33,7 +33,7 @@ class ConnectionBroker {
 
  private:
   struct Attempt;
-  void finish(uint64_t id, Result<ipc::UniqueFd> result);
+  void finish(uint64_t id, Result<UniqueFd> result);
   void startTcp(uint64_t id, const sockaddr* address);
 
   uv_loop_t* loop_;

@@ -10,25 +10,23 @@
 #include <cerrno>
 #include <cstring>
 
-#include "build_info.h"
 #include "common/config/config_diff.h"
 #include "common/config/config_loader.h"
 #include "common/config/config_permissions.h"
-#include "common/config/rfc3339.h"
 #include "common/log.h"
-#include "supervisor/core/process_stats.h"
+#include "supervisor/core/health_assembly.h"
 #include "supervisor/core/udp_socket.h"
 #include "supervisor/core/worker_settings.h"
-#include "supervisor/watchdog/health_status.h"
+#include "workers/forwarder/constants.h"
 
 namespace nefia::supervisor {
 namespace {
 
 constexpr const char* kComponent = "supervisor";
+using forwarder::kDrainTimeout;  // the forwarder's drain, which the supervisor grants at shutdown
 constexpr uint64_t kMaxUnansweredPolls = 3;  // a worker silent for three report intervals is hung
 constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
-constexpr auto kHandshakeFreshness = std::chrono::seconds(180);  // WireGuard's reject-after time
 constexpr int kPacketSocketBufferBytes = 4 * 1024 * 1024;
 
 std::chrono::milliseconds toMillis(Duration duration) {
@@ -46,12 +44,13 @@ Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig c
       broker_(loop, kConnectTimeout),
       watchdog_(loop, config_,
                 {[this] {
-                   WorkerProcess* tunnel = worker(kTunnel);
+                   WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
                    return tunnel != nullptr && tunnel->phase() == WorkerPhase::kReady &&
-                          tunnel->send(ipc::MessageType::kStatusRequest, {{"request_id", nextRequestId_++}}).ok();
+                          tunnel->sendStatusRequest(nextRequestId_++).ok();
                  },
                  [this] { rebuildTunnel(); }, [this] { writeHealth(); }}),
-      networkMonitor_(loop, [this](const AddressChange&) { watchdog_.onNetworkChange(); }) {
+      networkMonitor_(loop, [this](const AddressChange&) { watchdog_.onNetworkChange(); }),
+      resolver_(loop, [this] { onEndpointResolved(); }) {
   reportTimer_.init(uv_timer_init, loop_);
   reportTimer_.get()->data = this;
   for (auto* handle : {&hangupSignal_, &terminateSignal_, &interruptSignal_}) {
@@ -69,12 +68,13 @@ Supervisor::~Supervisor() {
 }
 
 Status Supervisor::start() {
-  Result<nlohmann::json> tunnel = tunnelSettings(config_);
-  if (!tunnel.ok()) return makeError(tunnel.error());
+  Status tunnelConfig = checkTunnelConfig(config_);
+  if (!tunnelConfig.ok()) return tunnelConfig;
   auto socket = bindWireGuardSocket(config_.listenPort);
   if (!socket.ok()) return makeError(socket.error());
   udpSocket_ = std::move(socket.value());
   broker_.setTarget(config_.sshAddr);
+  resolver_.setPeers(config_.peers);
 
   uv_signal_start(hangupSignal_.get(), [](uv_signal_t* handle, int) { static_cast<Supervisor*>(handle->data)->reload(); },
                   SIGHUP);
@@ -94,7 +94,7 @@ Status Supervisor::start() {
       },
       interval, interval);
 
-  for (int slot = 0; slot < kWorkerCount; ++slot) startWorker(static_cast<Slot>(slot));
+  for (const ipc::WorkerRoleSpec& spec : ipc::kWorkerRoles) startWorker(spec);
   watchdog_.start();
   Status monitor = networkMonitor_.start();
   if (!monitor.ok()) logWarn(kComponent, monitor.error(), "; tunnel rebuilds wait for the watchdog's checks");
@@ -102,14 +102,12 @@ Status Supervisor::start() {
   return Status::success();
 }
 
-void Supervisor::startWorker(Slot slot) {
-  static constexpr ipc::Role kRoles[kWorkerCount] = {ipc::Role::kTunnel, ipc::Role::kForwarder, ipc::Role::kBeacons,
-                                                     ipc::Role::kUpdater};
-  const ipc::Role role = kRoles[slot];
-  WorkerLaunch launch{options_.executable, {"worker", std::string(ipc::toString(role))}};
+void Supervisor::startWorker(const ipc::WorkerRoleSpec& spec) {
+  const ipc::Role role = spec.role;
+  WorkerLaunch launch{options_.executable, {"worker", std::string(spec.wireName)}};
   launch.arguments.insert(launch.arguments.end(), options_.workerArguments.begin(), options_.workerArguments.end());
   // Fault injection for tests (the `testing:` section exists only in NEFIA_TEST_HOOKS builds).
-  if (config_.testing.fault && ipc::toString(role) == toString(config_.testing.fault->worker)) {
+  if (config_.testing.fault && spec.wireName == toString(config_.testing.fault->worker)) {
     launch.arguments.insert(launch.arguments.end(), {"--fault", toString(config_.testing.fault->mode)});
   }
   RestartPolicySettings policy;
@@ -126,70 +124,61 @@ void Supervisor::startWorker(Slot slot) {
     if (shuttingDown_) onWorkerStopped();
     writeHealth();
   };
+  const std::size_t slot = ipc::slotOf(role);
   workers_[slot] = std::make_unique<WorkerProcess>(loop_, role, std::move(launch), policy, std::move(callbacks));
   workers_[slot]->start();
 }
 
 void Supervisor::onWorkerReady(WorkerProcess& worker) {
-  unansweredPolls_[static_cast<int>(worker.role()) - 1] = 0;
+  unansweredPolls_[ipc::slotOf(worker.role())] = 0;
   configureWorker(worker);
-  if (worker.role() == ipc::Role::kTunnel || worker.role() == ipc::Role::kForwarder) relinkPacketPath();
+  if (ipc::isCoreRole(worker.role())) relinkPacketPath();
 }
 
 void Supervisor::configureWorker(WorkerProcess& worker) {
-  nlohmann::json settings;
-  switch (worker.role()) {
-    case ipc::Role::kTunnel: {
-      Result<nlohmann::json> tunnel = tunnelSettings(config_);
-      if (!tunnel.ok()) {
-        logError(kComponent, "cannot configure the tunnel: ", tunnel.error());
-        return;
-      }
-      settings = std::move(tunnel.value());
-      break;
-    }
-    case ipc::Role::kForwarder: settings = forwarderSettings(config_); break;
-    case ipc::Role::kBeacons: settings = beaconsSettings(config_); break;
-    default: settings = updaterSettings(config_); break;
-  }
-  if (worker.role() == ipc::Role::kTunnel && rebindUdpSocket_) {
-    udpSocket_.reset();  // the previous incarnation is gone, so its port is free to bind again
-    auto socket = bindWireGuardSocket(config_.listenPort);
-    if (!socket.ok()) {
-      logError(kComponent, "tunnel rebuild: ", socket.error(), "; the watchdog tries again at its next rebuild");
-      return;
-    }
-    udpSocket_ = std::move(socket.value());
-    rebindUdpSocket_ = false;
-  }
+  const ipc::WorkerSettings settings = settingsFor(worker.role(), config_, resolver_);
   Status sent = Status::success();
   if (worker.role() == ipc::Role::kTunnel) {
+    if (rebindUdpSocket_) {
+      udpSocket_.reset();  // the previous incarnation is gone, so its port is free to bind again
+      auto socket = bindWireGuardSocket(config_.listenPort);
+      if (!socket.ok()) {
+        logError(kComponent, "tunnel rebuild: ", socket.error(), "; the watchdog tries again at its next rebuild");
+        return;
+      }
+      udpSocket_ = std::move(socket.value());
+      rebindUdpSocket_ = false;
+    }
     // The socket goes first: the tunnel sends its first handshake initiation as soon as it is configured.
-    const int fd = udpSocket_.get();
-    sent = worker.send(ipc::MessageType::kHandOverFd, {{"role", "udp_socket"}}, std::span<const int>(&fd, 1));
+    sent = worker.sendHandOverFd(ipc::HandedFd::kUdpSocket, udpSocket_.get());
   }
-  if (sent.ok()) sent = worker.send(ipc::MessageType::kConfigure, settings);
+  if (sent.ok()) sent = worker.sendSettings(settings, /*update=*/false);
   if (!sent.ok()) worker.killAndRestart("could not be configured (" + sent.error() + ")");
 }
 
+void Supervisor::onEndpointResolved() {
+  WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
+  if (shuttingDown_ || tunnel == nullptr || tunnel->phase() != WorkerPhase::kReady) return;
+  (void)tunnel->sendSettings(settingsFor(ipc::Role::kTunnel, config_, resolver_), /*update=*/true);
+}
+
 void Supervisor::relinkPacketPath() {
-  WorkerProcess* tunnel = worker(kTunnel);
-  WorkerProcess* forwarder = worker(kForwarder);
+  WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
+  WorkerProcess* forwarder = worker(ipc::Role::kForwarder);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) != 0) {
     logError(kComponent, "cannot create the packet socketpair between tunnel and forwarder: ", std::strerror(errno));
     return;
   }
-  ipc::UniqueFd tunnelEnd(pair[0]);
-  ipc::UniqueFd forwarderEnd(pair[1]);
+  UniqueFd tunnelEnd(pair[0]);
+  UniqueFd forwarderEnd(pair[1]);
   for (int fd : pair) {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kPacketSocketBufferBytes, sizeof kPacketSocketBufferBytes);
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kPacketSocketBufferBytes, sizeof kPacketSocketBufferBytes);
   }
-  const nlohmann::json payload = {{"role", "packet_link"}};
   for (auto [process, end] : {std::pair{tunnel, tunnelEnd.get()}, std::pair{forwarder, forwarderEnd.get()}}) {
     if (process == nullptr || process->phase() != WorkerPhase::kReady) continue;
-    Status sent = process->send(ipc::MessageType::kHandOverFd, payload, std::span<const int>(&end, 1));
+    Status sent = process->sendHandOverFd(ipc::HandedFd::kPacketLink, end);
     if (!sent.ok()) process->killAndRestart("could not take the packet link (" + sent.error() + ")");
   }
 }
@@ -197,7 +186,7 @@ void Supervisor::relinkPacketPath() {
 void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& message) {
   switch (message.type) {
     case ipc::MessageType::kStatusReport: {
-      unansweredPolls_[static_cast<int>(worker.role()) - 1] = 0;
+      unansweredPolls_[ipc::slotOf(worker.role())] = 0;
       auto& report = std::get<ipc::StatusReportPayload>(message.payload);
       if (auto* tunnel = std::get_if<ipc::TunnelStatus>(&report.details)) {
         peers_ = std::move(tunnel->peers);
@@ -209,29 +198,8 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
     case ipc::MessageType::kConnectRequest: {
       const uint64_t requestId = std::get<ipc::ConnectRequestPayload>(message.payload).requestId;
       const uint64_t generation = worker.generation();
-      broker_.connect([this, requestId, generation](Result<ipc::UniqueFd> connected) {
-        WorkerProcess* forwarder = this->worker(kForwarder);
-        const bool reachable = connected.ok();
-        if (reachable != sshReachable_) {
-          if (reachable) {
-            logInfo(kComponent, "SSH server at ", broker_.target(), " is reachable");
-          } else {
-            logWarn(kComponent, "SSH server at ", broker_.target(), " is unreachable: ", connected.error());
-          }
-          sshReachable_ = reachable;
-        }
-        if (forwarder == nullptr || forwarder->generation() != generation ||
-            forwarder->phase() == WorkerPhase::kStopped) {
-          return;  // the incarnation that asked is gone; the fd closes here
-        }
-        if (reachable) {
-          const int fd = connected.value().get();
-          (void)forwarder->send(ipc::MessageType::kConnectResult, {{"request_id", requestId}, {"ok", true}, {"error", ""}},
-                                std::span<const int>(&fd, 1));
-        } else {
-          (void)forwarder->send(ipc::MessageType::kConnectResult,
-                                {{"request_id", requestId}, {"ok", false}, {"error", connected.error()}});
-        }
+      broker_.connect([this, requestId, generation](Result<UniqueFd> connected) {
+        answerConnect(requestId, generation, std::move(connected));
       });
       return;
     }
@@ -240,9 +208,30 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
   }
 }
 
+void Supervisor::answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected) {
+  WorkerProcess* forwarder = worker(ipc::Role::kForwarder);
+  const bool reachable = connected.ok();
+  if (reachable != sshReachable_) {
+    if (reachable) {
+      logInfo(kComponent, "SSH server at ", broker_.target(), " is reachable");
+    } else {
+      logWarn(kComponent, "SSH server at ", broker_.target(), " is unreachable: ", connected.error());
+    }
+    sshReachable_ = reachable;
+  }
+  if (forwarder == nullptr || forwarder->generation() != generation || forwarder->phase() == WorkerPhase::kStopped) {
+    return;  // the incarnation that asked is gone; the fd closes here
+  }
+  if (reachable) {
+    (void)forwarder->sendConnectResult({requestId, true, ""}, connected.value().get());
+  } else {
+    (void)forwarder->sendConnectResult({requestId, false, connected.error()}, -1);
+  }
+}
+
 void Supervisor::pollWorkers() {
-  for (int slot = 0; slot < kWorkerCount; ++slot) {
-    WorkerProcess* process = worker(static_cast<Slot>(slot));
+  for (std::size_t slot = 0; slot < ipc::kWorkerCount; ++slot) {
+    WorkerProcess* process = workers_[slot].get();
     if (process == nullptr || process->phase() != WorkerPhase::kReady) continue;
     if (unansweredPolls_[slot] >= kMaxUnansweredPolls) {
       unansweredPolls_[slot] = 0;
@@ -250,7 +239,7 @@ void Supervisor::pollWorkers() {
       continue;
     }
     ++unansweredPolls_[slot];
-    (void)process->send(ipc::MessageType::kStatusRequest, {{"request_id", nextRequestId_++}});
+    (void)process->sendStatusRequest(nextRequestId_++);
   }
 }
 
@@ -268,11 +257,11 @@ void Supervisor::reload() {
       checkConfigPermissions(options_.configPath, loaded->config, options_.strictPermissions);
   if (!permissions.ok()) return fail(permissions.error());
   if (!permissions->warning.empty()) logWarn(kComponent, permissions->warning);
-  Result<nlohmann::json> tunnel = tunnelSettings(loaded->config);
-  if (!tunnel.ok()) return fail(tunnel.error());
+  Status tunnelConfig = checkTunnelConfig(loaded->config);
+  if (!tunnelConfig.ok()) return fail(tunnelConfig.error());
 
   const ConfigChanges changes = diffConfigs(config_, loaded->config);
-  ipc::UniqueFd newSocket;
+  UniqueFd newSocket;
   if (changes.listenPort) {
     auto socket = bindWireGuardSocket(loaded->config.listenPort);
     if (!socket.ok()) return fail(socket.error());
@@ -281,28 +270,26 @@ void Supervisor::reload() {
   registerConfigSecrets(loaded->config);
   config_ = std::move(loaded->config);
   watchdog_.setPeers(config_.peers);
+  resolver_.setPeers(config_.peers);
   lastConfigError_.clear();
   broker_.setTarget(config_.sshAddr);
 
-  WorkerProcess* tunnelWorker = worker(kTunnel);
-  if ((changes.privateKey || changes.peers() || changes.address || changes.listenPort) && tunnelWorker != nullptr &&
-      tunnelWorker->phase() == WorkerPhase::kReady) {
-    (void)tunnelWorker->send(ipc::MessageType::kConfigUpdate, tunnel.value());
+  WorkerProcess* tunnelWorker = worker(ipc::Role::kTunnel);
+  const bool tunnelReady = tunnelWorker != nullptr && tunnelWorker->phase() == WorkerPhase::kReady;
+  if ((changes.privateKey || changes.peers() || changes.address || changes.listenPort) && tunnelReady) {
+    (void)tunnelWorker->sendSettings(settingsFor(ipc::Role::kTunnel, config_, resolver_), /*update=*/true);
   }
   if (changes.listenPort) {
     udpSocket_ = std::move(newSocket);
-    if (tunnelWorker != nullptr && tunnelWorker->phase() == WorkerPhase::kReady) {
-      const int fd = udpSocket_.get();
-      (void)tunnelWorker->send(ipc::MessageType::kHandOverFd, {{"role", "udp_socket"}}, std::span<const int>(&fd, 1));
-    }
+    if (tunnelReady) (void)tunnelWorker->sendHandOverFd(ipc::HandedFd::kUdpSocket, udpSocket_.get());
   }
-  WorkerProcess* forwarderWorker = worker(kForwarder);
+  WorkerProcess* forwarderWorker = worker(ipc::Role::kForwarder);
   if (changes.address && forwarderWorker != nullptr && forwarderWorker->phase() == WorkerPhase::kReady) {
-    (void)forwarderWorker->send(ipc::MessageType::kConfigUpdate, forwarderSettings(config_));
+    (void)forwarderWorker->sendSettings(settingsFor(ipc::Role::kForwarder, config_, resolver_), /*update=*/true);
   }
-  WorkerProcess* beaconsWorker = worker(kBeacons);
+  WorkerProcess* beaconsWorker = worker(ipc::Role::kBeacons);
   if (changes.beacons && beaconsWorker != nullptr && beaconsWorker->phase() == WorkerPhase::kReady) {
-    (void)beaconsWorker->send(ipc::MessageType::kConfigUpdate, beaconsSettings(config_));
+    (void)beaconsWorker->sendSettings(settingsFor(ipc::Role::kBeacons, config_, resolver_), /*update=*/true);
   }
   logInfo(kComponent, "config reloaded: ", changes.describe());
   writeHealth();
@@ -315,21 +302,22 @@ void Supervisor::beginShutdown(const char* signalName) {
   }
   shuttingDown_ = true;
   logInfo(kComponent, signalName, " received: shutting down (forwarded connections get up to ",
-          kDrainTimeoutMs / 1000, " s to finish)");
+          kDrainTimeout.count() / 1000, " s to finish)");
   uv_timer_stop(reportTimer_.get());
   watchdog_.stop();
   networkMonitor_.stop();
   for (auto& process : workers_) process->preventRestart();
   // The tunnel keeps running while the forwarder drains: open connections need it to finish.
-  worker(kForwarder)->stop(kDrainTimeoutMs, std::chrono::milliseconds(kDrainTimeoutMs) + kStopGrace);
-  worker(kBeacons)->stop(0, kStopGrace);
-  worker(kUpdater)->stop(0, kStopGrace);
+  worker(ipc::Role::kForwarder)->stop(static_cast<uint64_t>(kDrainTimeout.count()), kDrainTimeout + kStopGrace);
+  for (const auto& process : workers_) {
+    if (!ipc::isCoreRole(process->role())) process->stop(0, kStopGrace);
+  }
   onWorkerStopped();
 }
 
 void Supervisor::onWorkerStopped() {
-  WorkerProcess* tunnel = worker(kTunnel);
-  if (worker(kForwarder)->phase() == WorkerPhase::kStopped && tunnel->phase() != WorkerPhase::kStopped &&
+  WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
+  if (worker(ipc::Role::kForwarder)->phase() == WorkerPhase::kStopped && tunnel->phase() != WorkerPhase::kStopped &&
       tunnel->phase() != WorkerPhase::kStopping) {
     tunnel->stop(0, kStopGrace);
     return;
@@ -342,11 +330,12 @@ void Supervisor::onWorkerStopped() {
 }
 
 void Supervisor::rebuildTunnel() {
-  WorkerProcess* tunnel = worker(kTunnel);
+  WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
   if (shuttingDown_ || tunnel == nullptr) return;
   rebindUdpSocket_ = true;
+  resolver_.refreshAll();  // names re-resolve; a changed address reaches the new incarnation as config_update
   peers_.clear();  // handshakes of the incarnation being replaced no longer count
-  // configureWorker() binds the new socket and re-resolves endpoint names (tunnelSettings) when it is ready.
+  // configureWorker() binds the new socket when the new incarnation is ready; names re-resolve meanwhile.
   tunnel->replaceIncarnation("tunnel rebuild by the watchdog (new incarnation, new UDP socket, names re-resolved)");
 }
 
@@ -356,52 +345,12 @@ int Supervisor::run() {
   return exitCode_;
 }
 
-HealthReport Supervisor::buildHealthReport() const {
-  HealthReport report;
-  const auto now = std::chrono::system_clock::now();
-  report.version = build::kVersion;
-  report.uptimeSeconds =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - startedAt_).count();
-  report.lastConfigError = lastConfigError_;
-  report.updatedAt = formatRfc3339(now);
-  report.reportIntervalSeconds =
-      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(config_.testing.reportInterval).count());
-  report.pid = ::getpid();
-  uint64_t threads = readProcessStats(::getpid()).threads;
-  bool coreReady = true;
-  bool allReady = true;
-  for (int slot = 0; slot < kWorkerCount; ++slot) {
-    const WorkerProcess* process = worker(static_cast<Slot>(slot));
-    if (process == nullptr) continue;
-    const ProcessStats stats = readProcessStats(process->pid());
-    threads += stats.threads;
-    WorkerHealth health{process->pid(), toString(process->phase()), process->generation(), process->restarts(),
-                        process->lastExit(), stats.rssKib};
-    report.workers[process->name()] = health;
-    const bool ready = process->phase() == WorkerPhase::kReady;
-    allReady = allReady && ready;
-    if (slot == kTunnel || slot == kForwarder) coreReady = coreReady && ready;
-  }
-  report.goroutines = static_cast<int64_t>(threads);
-  report.rebuildCount = watchdog_.rebuildCount();
-  report.lastRebuild = watchdog_.lastRebuild();
-  for (const ipc::PeerStatus& peer : peers_) {
-    report.peers.push_back({peer.publicKey, peer.vpnAddr, peer.endpoint, peer.lastHandshake, peer.rxBytes,
-                            peer.txBytes, watchdog_.peerStale(peer.publicKey)});
-    if (!peer.lastHandshake.empty()) {
-      auto handshake = parseRfc3339(peer.lastHandshake);
-      if (handshake.ok() && now - handshake.value() <= kHandshakeFreshness) report.vpnConnected = true;
-    }
-  }
-  report.forwarder = {forwarder_.activeConnections, forwarder_.refusedConnections, sshReachable_};
-  report.sandbox = {sandbox_.seccomp, static_cast<int64_t>(sandbox_.landlockAbi), sandbox_.workerUser};
-  report.status = healthStatus({coreReady, allReady, watchdog_.healthy(), watchdog_.anyEndpointPeerStale(),
-                                !config_.peers.empty(), report.vpnConnected, !lastConfigError_.empty()});
-  return report;
-}
-
 void Supervisor::writeHealth() {
-  Status written = writeHealthReport(healthPath_, buildHealthReport());
+  std::vector<const WorkerProcess*> workers;
+  for (const auto& process : workers_) workers.push_back(process.get());
+  const HealthInputs inputs{config_,  startedAt_, lastConfigError_, std::move(workers), peers_, forwarder_,
+                            sshReachable_, sandbox_, watchdog_,       resolver_};
+  Status written = writeHealthReport(healthPath_, assembleHealthReport(inputs));
   if (!written.ok()) logWarn(kComponent, "cannot write the health report: ", written.error());
 }
 

@@ -13,9 +13,11 @@
 #include "common/config/agent_config.h"
 #include "common/health/health_report.h"
 #include "ipc/payloads.h"
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
+#include "ipc/worker_roles.h"
 #include "supervisor/core/connection_broker.h"
+#include "supervisor/core/peer_resolver.h"
 #include "supervisor/core/worker_process.h"
 #include "supervisor/watchdog/network_monitor.h"
 #include "supervisor/watchdog/watchdog.h"
@@ -40,9 +42,7 @@ class Supervisor {
   int run();
 
  private:
-  enum Slot { kTunnel = 0, kForwarder = 1, kBeacons = 2, kUpdater = 3, kWorkerCount = 4 };
-
-  void startWorker(Slot slot);
+  void startWorker(const ipc::WorkerRoleSpec& spec);
   void onWorkerReady(WorkerProcess& worker);
   void onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& message);
   void configureWorker(WorkerProcess& worker);
@@ -52,9 +52,10 @@ class Supervisor {
   void beginShutdown(const char* signalName);
   void onWorkerStopped();
   void rebuildTunnel();
+  void onEndpointResolved();
+  void answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected);
   void writeHealth();
-  HealthReport buildHealthReport() const;
-  WorkerProcess* worker(Slot slot) const { return workers_[slot].get(); }
+  WorkerProcess* worker(ipc::Role role) const { return workers_[ipc::slotOf(role)].get(); }
 
   uv_loop_t* loop_;
   SupervisorOptions options_;
@@ -62,14 +63,14 @@ class Supervisor {
   std::chrono::steady_clock::time_point startedAt_;
   std::string healthPath_;
   std::string lastConfigError_;
-  ipc::UniqueFd udpSocket_;
-  std::array<std::unique_ptr<WorkerProcess>, kWorkerCount> workers_;
-  std::array<uint64_t, kWorkerCount> unansweredPolls_{};
+  UniqueFd udpSocket_;
+  std::array<std::unique_ptr<WorkerProcess>, ipc::kWorkerCount> workers_;
+  std::array<uint64_t, ipc::kWorkerCount> unansweredPolls_{};
   ConnectionBroker broker_;
-  ipc::UvHandle<uv_timer_t> reportTimer_;
-  ipc::UvHandle<uv_signal_t> hangupSignal_;
-  ipc::UvHandle<uv_signal_t> terminateSignal_;
-  ipc::UvHandle<uv_signal_t> interruptSignal_;
+  UvHandle<uv_timer_t> reportTimer_;
+  UvHandle<uv_signal_t> hangupSignal_;
+  UvHandle<uv_signal_t> terminateSignal_;
+  UvHandle<uv_signal_t> interruptSignal_;
   std::vector<ipc::PeerStatus> peers_;
   ipc::ForwarderStatus forwarder_;
   bool sshReachable_ = false;
@@ -80,6 +81,7 @@ class Supervisor {
   bool rebindUdpSocket_ = false;  // a watchdog rebuild: the next tunnel incarnation gets a freshly bound socket
   Watchdog watchdog_;
   NetworkMonitor networkMonitor_;
+  PeerResolver resolver_;
 };
 
 }  // namespace nefia::supervisor

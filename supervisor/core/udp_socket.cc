@@ -26,10 +26,10 @@ void enlargeBuffers(int fd) {
 
 }  // namespace
 
-Result<ipc::UniqueFd> bindWireGuardSocket(uint16_t listenPort) {
+Result<UniqueFd> bindWireGuardSocket(uint16_t listenPort) {
   int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd >= 0) {
-    ipc::UniqueFd socket(fd);
+    UniqueFd socket(fd);
     const int off = 0;
     ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     sockaddr_in6 address{};
@@ -47,7 +47,7 @@ Result<ipc::UniqueFd> bindWireGuardSocket(uint16_t listenPort) {
   }
   fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return makeError(std::string("cannot create a UDP socket: ") + std::strerror(errno));
-  ipc::UniqueFd socket(fd);
+  UniqueFd socket(fd);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_ANY);

@@ -5,10 +5,10 @@
 #include <cstdint>
 
 #include "common/result.h"
-#include "ipc/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace nefia::supervisor {
 
-Result<ipc::UniqueFd> bindWireGuardSocket(uint16_t listenPort);
+Result<UniqueFd> bindWireGuardSocket(uint16_t listenPort);
 
 }  // namespace nefia::supervisor

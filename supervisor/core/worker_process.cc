@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "common/log.h"
+#include "ipc/protocol_version.h"
 
 namespace nefia::supervisor {
 namespace {
@@ -95,23 +96,43 @@ void WorkerProcess::handleFrame(uint64_t generation, ipc::RawFrame&& frame) {
     killAndRestart(message.error());
     return;
   }
-  switch (message->type) {
+  handleChecked(std::move(message.value()));
+}
+
+void WorkerProcess::handleChecked(ipc::InboundMessage&& message) {
+  switch (message.type) {
     case ipc::MessageType::kLog: {
-      const auto& log = std::get<ipc::LogPayload>(message->payload);
+      const auto& log = std::get<ipc::LogPayload>(message.payload);
       Logger::instance().log(log.level, name(), log.message);
       return;
     }
-    case ipc::MessageType::kReady:
+    case ipc::MessageType::kReady: {
       if (phase_ != WorkerPhase::kStarting) return;  // a late ready while stopping needs nothing
+      const auto& ready = std::get<ipc::ReadyPayload>(message.payload);
+      if (!ipc::supervisorAccepts(ready.protocolVersion)) {
+        killAndRestart("speaks IPC protocol " + std::to_string(ready.protocolVersion) + ", but " +
+                       ipc::describeSupervisorRange() + " (install matching nefia-agent binaries)");
+        return;
+      }
       policy_.onReady(std::chrono::steady_clock::now());
       logInfo(kComponent, "worker ", name(), " is ready (pid ", process_->pid(), ")");
       setPhase(WorkerPhase::kReady);
-      if (callbacks_.ready) callbacks_.ready(*this, std::get<ipc::ReadyPayload>(message->payload));
+      if (callbacks_.ready) callbacks_.ready(*this, ready);
       return;
-    default:
-      if (callbacks_.message) callbacks_.message(*this, std::move(message.value()));
-      return;
+    }
+    case ipc::MessageType::kStatusReport: {
+      auto whole = statusParts_.add(std::move(std::get<ipc::StatusReportPayload>(message.payload)));
+      if (!whole.ok()) {
+        killAndRestart("sent " + whole.error());
+        return;
+      }
+      if (!whole->has_value()) return;  // more parts follow
+      message.payload = std::move(**whole);
+      break;
+    }
+    default: break;
   }
+  if (callbacks_.message) callbacks_.message(*this, std::move(message));
 }
 
 void WorkerProcess::killAndRestart(const std::string& reason) {
@@ -175,7 +196,7 @@ void WorkerProcess::stop(uint64_t drainMs, std::chrono::milliseconds killAfter) 
     return;
   }
   setPhase(WorkerPhase::kStopping);
-  if (!channel_ || !channel_->send(ipc::MessageType::kShutdown, {{"drain_ms", drainMs}}).ok()) {
+  if (!channel_ || !channel_->send(ipc::MessageType::kShutdown, ipc::toJson(ipc::ShutdownPayload{drainMs})).ok()) {
     process_->kill(SIGTERM);
   }
   uv_timer_start(
@@ -192,6 +213,32 @@ void WorkerProcess::stop(uint64_t drainMs, std::chrono::milliseconds killAfter) 
 Status WorkerProcess::send(ipc::MessageType type, const nlohmann::json& payload, std::span<const int> fds) {
   if (!channel_) return makeError("worker " + name() + " is not running");
   return channel_->send(type, payload, fds);
+}
+
+Status WorkerProcess::sendSettings(const ipc::WorkerSettings& settings, bool update) {
+  const ipc::MessageType type = update ? ipc::MessageType::kConfigUpdate : ipc::MessageType::kConfigure;
+  if (const auto* tunnel = std::get_if<ipc::TunnelSettings>(&settings)) {
+    for (const nlohmann::json& part : ipc::toJsonParts(*tunnel, ipc::kMaxPayloadBytes)) {
+      Status sent = send(type, part);
+      if (!sent.ok()) return sent;
+    }
+    return Status::success();
+  }
+  if (const auto* forwarder = std::get_if<ipc::ForwarderSettings>(&settings)) return send(type, ipc::toJson(*forwarder));
+  return send(type, ipc::toJson(std::get<ipc::IdleSettings>(settings)));
+}
+
+Status WorkerProcess::sendHandOverFd(ipc::HandedFd role, int fd) {
+  return send(ipc::MessageType::kHandOverFd, ipc::toJson(ipc::HandOverFdPayload{role}), std::span<const int>(&fd, 1));
+}
+
+Status WorkerProcess::sendConnectResult(const ipc::ConnectResultPayload& result, int fd) {
+  if (!result.ok) return send(ipc::MessageType::kConnectResult, ipc::toJson(result));
+  return send(ipc::MessageType::kConnectResult, ipc::toJson(result), std::span<const int>(&fd, 1));
+}
+
+Status WorkerProcess::sendStatusRequest(uint64_t requestId) {
+  return send(ipc::MessageType::kStatusRequest, ipc::toJson(ipc::StatusRequestPayload{requestId}));
 }
 
 }  // namespace nefia::supervisor

@@ -14,7 +14,8 @@
 #include "ipc/channel.h"
 #include "ipc/inbound_policy.h"
 #include "ipc/message_types.h"
-#include "ipc/uv_handle.h"
+#include "ipc/settings_payloads.h"
+#include "common/uv_handle.h"
 #include "supervisor/core/restart_policy.h"
 #include "supervisor/core/worker_spawner.h"
 
@@ -45,7 +46,11 @@ class WorkerProcess {
   void replaceIncarnation(const std::string& reason);
   // The agent is shutting down: an incarnation that exits from now on is not restarted.
   void preventRestart() { restartAllowed_ = false; }
-  Status send(ipc::MessageType type, const nlohmann::json& payload, std::span<const int> fds = {});
+  // The typed sends, one per supervisor -> worker message; `update` sends config_update instead of configure.
+  Status sendSettings(const ipc::WorkerSettings& settings, bool update);
+  Status sendHandOverFd(ipc::HandedFd role, int fd);
+  Status sendConnectResult(const ipc::ConnectResultPayload& result, int fd);  // fd only when result.ok
+  Status sendStatusRequest(uint64_t requestId);
 
   ipc::Role role() const { return role_; }
   std::string name() const { return std::string(ipc::toString(role_)); }
@@ -63,6 +68,8 @@ class WorkerProcess {
   void scheduleRestart(std::chrono::milliseconds delay);
   void setPhase(WorkerPhase phase);
   ipc::WorkerState policyState() const;
+  Status send(ipc::MessageType type, const nlohmann::json& payload, std::span<const int> fds = {});
+  void handleChecked(ipc::InboundMessage&& message);
 
   uv_loop_t* loop_;
   ipc::Role role_;
@@ -71,7 +78,8 @@ class WorkerProcess {
   Callbacks callbacks_;
   std::unique_ptr<SpawnedProcess> process_;
   std::shared_ptr<ipc::IpcChannel> channel_;
-  ipc::UvHandle<uv_timer_t> timer_;  // restart delay, or the kill deadline while stopping
+  ipc::StatusReportAssembler statusParts_;  // the tunnel's reports may span several frames
+  UvHandle<uv_timer_t> timer_;  // restart delay, or the kill deadline while stopping
   WorkerPhase phase_ = WorkerPhase::kStopped;
   uint64_t generation_ = 0;
   uint64_t restarts_ = 0;

@@ -1,24 +1,22 @@
-// The `configure` payload each worker role gets: only what that role needs, endpoints already resolved.
-// The tunnel's payload carries the private key: never log it (the logger redacts it as a registered secret).
+// The `configure` settings each worker role gets: only what that role needs, endpoints already resolved.
+// The tunnel's settings carry the private key: never log them (the logger redacts it as a registered secret).
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include "common/config/agent_config.h"
 #include "common/result.h"
+#include "ipc/message_types.h"
+#include "ipc/settings_payloads.h"
 
 namespace nefia::supervisor {
 
-inline constexpr int kForwarderMtu = 1420;        // defaultMTU of the reference
-inline constexpr int kForwardedSshPort = 22;      // connections to the VPN address on this port are forwarded
-inline constexpr int kMaxAgentConnections = 100;  // maxAgentConns
-inline constexpr int kDrainTimeoutMs = 30'000;    // drainTimeout
+class PeerResolver;
 
-// Peer endpoints given as host:port are resolved here (blocking getaddrinfo, at start and on reload);
-// an endpoint that does not resolve is an error naming the peer, so the old config stays in force.
-Result<nlohmann::json> tunnelSettings(const AgentConfig& config);
-nlohmann::json forwarderSettings(const AgentConfig& config);
-nlohmann::json beaconsSettings(const AgentConfig& config);
-nlohmann::json updaterSettings(const AgentConfig& config);
+// What retrying cannot fix in the tunnel's part of the config (an endpoint that is not host:port, a keyring
+// reference): at start this is exit 1, on reload the old config stays. Names that do not resolve are not errors.
+Status checkTunnelConfig(const AgentConfig& config);
+
+// The settings of `role`; a peer whose endpoint name has not resolved yet goes without an endpoint (it can
+// still reach us) until the resolver reports its address.
+ipc::WorkerSettings settingsFor(ipc::Role role, const AgentConfig& config, const PeerResolver& resolver);
 
 }  // namespace nefia::supervisor

@@ -38,11 +38,11 @@ Result<std::unique_ptr<SpawnedProcess>> SpawnedProcess::spawn(uv_loop_t* loop, c
                                                               ExitCallback onExit) {
   auto pair = ipc::makeChannelPair();
   if (!pair.ok()) return makeError("cannot create the worker's IPC socketpair: " + pair.error());
-  ipc::UniqueFd supervisorEnd = std::move(pair->first);
-  ipc::UniqueFd workerEnd = std::move(pair->second);
+  UniqueFd supervisorEnd = std::move(pair->first);
+  UniqueFd workerEnd = std::move(pair->second);
   const int devNull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devNull < 0) return makeError(std::string("cannot open /dev/null: ") + std::strerror(errno));
-  ipc::UniqueFd nullFd(devNull);
+  UniqueFd nullFd(devNull);
 
   std::vector<std::string> argvStorage;
   argvStorage.push_back(launch.executable);

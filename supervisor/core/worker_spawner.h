@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
 
 namespace nefia::supervisor {
 
@@ -30,7 +30,7 @@ class SpawnedProcess {
   ~SpawnedProcess();
 
   int pid() const { return pid_; }
-  ipc::UniqueFd takeSupervisorEnd() { return std::move(supervisorEnd_); }
+  UniqueFd takeSupervisorEnd() { return std::move(supervisorEnd_); }
   void kill(int signal);
   bool exited() const { return exited_; }
 
@@ -41,8 +41,8 @@ class SpawnedProcess {
   SpawnedProcess() = default;
   static void onProcessExit(uv_process_t* process, int64_t exitCode, int termSignal);
 
-  ipc::UvHandle<uv_process_t> process_;
-  ipc::UniqueFd supervisorEnd_;
+  UvHandle<uv_process_t> process_;
+  UniqueFd supervisorEnd_;
   ExitCallback onExit_;
   int pid_ = 0;
   bool exited_ = false;

@@ -55,7 +55,7 @@ Status NetworkMonitor::start() {
 Status NetworkMonitor::openNetlink() {
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return makeError(std::string("cannot open a netlink socket: ") + std::strerror(errno));
-  ipc::UniqueFd socket(fd);
+  UniqueFd socket(fd);
   sockaddr_nl address{};
   address.nl_family = AF_NETLINK;
   address.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;

@@ -10,8 +10,8 @@
 
 #include "common/config/go_duration.h"
 #include "common/result.h"
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
 #include "supervisor/watchdog/local_addresses.h"
 
 namespace nefia::supervisor {
@@ -58,10 +58,10 @@ class NetworkMonitor {
   ChangeCallback onChange_;
   Options options_;
   AddressSet addresses_;
-  ipc::UniqueFd netlink_;
-  ipc::UvHandle<uv_poll_t> netlinkPoll_;
-  ipc::UvHandle<uv_timer_t> settleTimer_;
-  ipc::UvHandle<uv_timer_t> pollTimer_;
+  UniqueFd netlink_;
+  UvHandle<uv_poll_t> netlinkPoll_;
+  UvHandle<uv_timer_t> settleTimer_;
+  UvHandle<uv_timer_t> pollTimer_;
 };
 
 }  // namespace nefia::supervisor

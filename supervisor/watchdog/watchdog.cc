@@ -19,11 +19,9 @@ std::vector<PeerSnapshot> toSnapshots(const std::vector<ipc::PeerStatus>& peers,
   snapshots.reserve(peers.size());
   for (const ipc::PeerStatus& peer : peers) {
     PeerSnapshot snapshot{peer.publicKey, std::nullopt};
-    if (!peer.lastHandshake.empty()) {
-      Result<WallTime> handshake = parseRfc3339(peer.lastHandshake);
-      if (handshake.ok()) {
-        snapshot.lastHandshake = now - std::chrono::duration_cast<WatchdogClock::duration>(wallNow - handshake.value());
-      }
+    if (peer.lastHandshakeUnixMs != 0) {
+      const WallTime handshake{std::chrono::milliseconds(peer.lastHandshakeUnixMs)};
+      snapshot.lastHandshake = now - std::chrono::duration_cast<WatchdogClock::duration>(wallNow - handshake);
     }
     snapshots.push_back(std::move(snapshot));
   }

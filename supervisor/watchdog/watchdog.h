@@ -12,7 +12,7 @@
 #include "common/config/agent_config.h"
 #include "common/config/rfc3339.h"
 #include "ipc/payloads.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "supervisor/watchdog/watchdog_policy.h"
 
 namespace nefia::supervisor {
@@ -60,7 +60,7 @@ class Watchdog {
   uv_loop_t* loop_;
   Callbacks callbacks_;
   WatchdogPolicy policy_;
-  ipc::UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_timer_t> timer_;
   std::optional<std::chrono::system_clock::time_point> lastRebuildWallTime_;
   bool running_ = false;
 };

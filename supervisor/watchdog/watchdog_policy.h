@@ -19,16 +19,17 @@ using WatchdogTime = WatchdogClock::time_point;
 
 // How long a status request may stay unanswered before it counts as failed (all peers stale).
 inline constexpr Duration kStatusAnswerTimeout = std::chrono::seconds(5);
-// RFC 3339 handshake times carry whole seconds, so a handshake can look up to this much older than it is.
+// Handshake times were whole RFC 3339 seconds; now Unix ms, the margin is kept for a rebuild in the same second.
 inline constexpr Duration kHandshakeTimeResolution = std::chrono::seconds(1);
 
+// The defaults are the product's timings, which have one home: TestingConfig in agent_config.h.
 struct WatchdogTimings {
-  Duration healthyInterval = std::chrono::seconds(60);
-  Duration unhealthyInterval = std::chrono::seconds(15);
-  Duration initialBackoff = std::chrono::seconds(5);
-  Duration maxBackoff = std::chrono::minutes(5);
-  Duration cooldown = std::chrono::minutes(30);
-  Duration handshakeDeadline = std::chrono::seconds(20);
+  Duration healthyInterval = TestingConfig{}.watchdogHealthyInterval;
+  Duration unhealthyInterval = TestingConfig{}.watchdogUnhealthyInterval;
+  Duration initialBackoff = TestingConfig{}.rebuildInitialBackoff;
+  Duration maxBackoff = TestingConfig{}.rebuildMaxBackoff;
+  Duration cooldown = TestingConfig{}.rebuildCooldown;
+  Duration handshakeDeadline = TestingConfig{}.rebuildHandshakeDeadline;
   Duration staleAfter = std::chrono::seconds(180);  // WireGuard's reject-after time
   Duration statusTimeout = kStatusAnswerTimeout;
 

@@ -12,6 +12,7 @@ CLEANUP_HOOKS=()  # functions run first by cleanup (e.g. topology.sh's) with the
 
 cleanup() {
   local status=$?
+  disown -a 2>/dev/null || true  # the shell would print a "Killed" line for each background job killed below
   for hook in "${CLEANUP_HOOKS[@]}"; do "$hook" "$status" || true; done
   for pid in "${PIDS_TO_KILL[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${PIDS_TO_KILL[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; done

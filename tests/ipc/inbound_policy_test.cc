@@ -14,7 +14,7 @@ namespace {
 
 using testing::rawFrame;
 
-const nlohmann::json kReady = {{"pid", 1234}, {"sandbox", {{"seccomp", true}, {"landlock_abi", 3}, {"worker_user", "nobody"}}}};
+const nlohmann::json kReady = {{"protocol_version", 1}, {"pid", 1234}, {"sandbox", {{"seccomp", true}, {"landlock_abi", 3}, {"worker_user", "nobody"}}}};
 const nlohmann::json kLog = {{"level", "info"}, {"message", "listening"}};
 
 std::string rejection(Role sender, WorkerState state, const RawFrame& frame) {
@@ -119,7 +119,7 @@ TEST(InboundPolicyTest, RejectsMalformedJsonAndSchemaViolations) {
             "worker tunnel sent log with an invalid payload: field \"message\" must be at most 8192 bytes long; "
             "restarting it");
   EXPECT_EQ(rejection(Role::kTunnel, WorkerState::kStarting,
-                      rawFrame(MessageType::kReady, nlohmann::json{{"pid", 1}})),
+                      rawFrame(MessageType::kReady, nlohmann::json{{"protocol_version", 1}, {"pid", 1}})),
             "worker tunnel sent ready with an invalid payload: field \"sandbox\" must be an object; restarting it");
   EXPECT_EQ(rejection(Role::kTunnel, WorkerState::kReady,
                       rawFrame(MessageType::kStatusReport, nlohmann::json{{"request_id", 1}})),

@@ -11,8 +11,9 @@ namespace {
 const std::string kPeerKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 
 TEST(PayloadsTest, EveryBuilderRoundTripsThroughItsParser) {
-  Result<ReadyPayload> ready = parseReady(toJson(ReadyPayload{4242, {true, 3, "nobody"}}));
+  Result<ReadyPayload> ready = parseReady(toJson(ReadyPayload{1, 4242, {true, 3, "nobody"}}));
   ASSERT_TRUE(ready.ok()) << ready.error();
+  EXPECT_EQ(ready->protocolVersion, 1u);
   EXPECT_EQ(ready->pid, 4242u);
   EXPECT_TRUE(ready->sandbox.seccomp);
   EXPECT_EQ(ready->sandbox.landlockAbi, 3u);
@@ -23,8 +24,8 @@ TEST(PayloadsTest, EveryBuilderRoundTripsThroughItsParser) {
   EXPECT_EQ(log->level, LogLevel::kWarn);
   EXPECT_EQ(log->message, "disk almost full");
 
-  StatusReportPayload tunnelReport{7, TunnelStatus{{PeerStatus{kPeerKey, "10.99.0.1", "192.0.2.1:51820",
-                                                               "2026-11-26T11:00:00Z", 10, 20, false}}}};
+  StatusReportPayload tunnelReport{7, {}, TunnelStatus{{PeerStatus{kPeerKey, "10.99.0.1", "192.0.2.1:51820",
+                                                                   1795086000000, 10, 20}}}};
   Result<StatusReportPayload> tunnel = parseStatusReport(toJson(tunnelReport), Role::kTunnel);
   ASSERT_TRUE(tunnel.ok()) << tunnel.error();
   EXPECT_EQ(tunnel->requestId, 7u);
@@ -32,7 +33,7 @@ TEST(PayloadsTest, EveryBuilderRoundTripsThroughItsParser) {
   EXPECT_EQ(std::get<TunnelStatus>(tunnel->details).peers[0].endpoint, "192.0.2.1:51820");
 
   Result<StatusReportPayload> forwarder =
-      parseStatusReport(toJson(StatusReportPayload{8, ForwarderStatus{3, 1}}), Role::kForwarder);
+      parseStatusReport(toJson(StatusReportPayload{8, {}, ForwarderStatus{3, 1}}), Role::kForwarder);
   ASSERT_TRUE(forwarder.ok()) << forwarder.error();
   EXPECT_EQ(std::get<ForwarderStatus>(forwarder->details).activeConnections, 3u);
 
@@ -53,11 +54,11 @@ TEST(PayloadsTest, FieldErrorsNameTheFieldAndTheRule) {
             "field \"message\" must be at most 8192 bytes long");
   EXPECT_EQ(parseLog({{"level", "info"}, {"message", "forged\n2026-11-26T00:00:00Z INFO supervisor: x"}}).error(),
             "field \"message\" must not contain control characters");
-  EXPECT_EQ(parseReady({{"pid", -1}, {"sandbox", nlohmann::json::object()}}).error(),
+  EXPECT_EQ(parseReady({{"protocol_version", 1}, {"pid", -1}, {"sandbox", nlohmann::json::object()}}).error(),
             "field \"pid\" must be an integer from 1 to 4194304");
-  EXPECT_EQ(parseReady({{"pid", 0}, {"sandbox", nlohmann::json::object()}}).error(),
+  EXPECT_EQ(parseReady({{"protocol_version", 1}, {"pid", 0}, {"sandbox", nlohmann::json::object()}}).error(),
             "field \"pid\" must be an integer from 1 to 4194304");
-  EXPECT_EQ(parseReady({{"pid", 12}}).error(), "field \"sandbox\" must be an object");
+  EXPECT_EQ(parseReady({{"protocol_version", 1}, {"pid", 12}}).error(), "field \"sandbox\" must be an object");
   EXPECT_EQ(parseConnectRequest({{"request_id", "7"}}).error(),
             "field \"request_id\" must be an integer from 0 to 18446744073709551615");
   EXPECT_EQ(parseShutdown({{"drain_ms", 300001}}).error(), "field \"drain_ms\" must be an integer from 0 to 300000");
@@ -68,7 +69,7 @@ TEST(PayloadsTest, FieldErrorsNameTheFieldAndTheRule) {
             "field \"active_connections\" must be an integer from 0 to 18446744073709551615");
   nlohmann::json badPeer = {{"request_id", 1},
                             {"peers", {{{"public_key", "not-a-key"}, {"vpn_addr", ""}, {"endpoint", ""},
-                                        {"last_handshake", ""}, {"rx_bytes", 0}, {"tx_bytes", 0}, {"stale", true}}}}};
+                                        {"last_handshake_unix_ms", 0}, {"rx_bytes", 0}, {"tx_bytes", 0}}}}};
   EXPECT_EQ(parseStatusReport(badPeer, Role::kTunnel).error(),
             "peers[0]: field \"public_key\" must be a base64 WireGuard key");
 }

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "common/result.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "workers/forwarder/connection_broker.h"
 #include "workers/forwarder/constants.h"
 #include "workers/forwarder/netstack.h"
@@ -75,7 +75,7 @@ class Forwarder {
   uint64_t accepted_ = 0;
   uint64_t refused_ = 0;
   SshReachability reachability_;
-  ipc::UvHandle<uv_timer_t> drainTimer_;
+  UvHandle<uv_timer_t> drainTimer_;
   std::chrono::milliseconds drainTimeout_{0};
   std::function<void()> drainDone_;
   std::function<void()> closeDone_;

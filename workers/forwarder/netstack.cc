@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/panic.h"
 #include "lwip/init.h"
 #include "lwip/ip.h"
 #include "lwip/nd6.h"
@@ -76,11 +77,8 @@ void abortAllConnections(struct tcp_pcb*& list) {
 Netstack::Netstack(PacketLink& link) : link_(link) {}
 
 Result<std::unique_ptr<Netstack>> Netstack::create(uv_loop_t* loop, const NetstackConfig& config, PacketLink& link) {
-  if (gNetstackAlive) {
-    std::fprintf(stderr, "nefia-forward: a second Netstack was created while one is alive; lwIP is a "
-                         "process-wide singleton, so a process may run only one at a time\n");
-    std::abort();
-  }
+  check(!gNetstackAlive, "a second Netstack was created while one is alive; lwIP is a process-wide singleton, "
+                         "so a process may run only one at a time");
   if (config.mtu < 1280) {
     return makeError("forwarder: MTU " + std::to_string(config.mtu) +
                      " is too small (IPv6 needs at least 1280); use the default 1420");

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
 #include "workers/forwarder/constants.h"
@@ -61,8 +61,8 @@ class Netstack {
   bool interfaceAdded_ = false;
   uint16_t mtu_ = kDefaultMtu;
   ip_addr_t ipv4Address_{};
-  ipc::UvHandle<uv_timer_t> timer_;
-  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
+  UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_prepare_t> beforeBlocking_;
   uint32_t armedDeadline_ = 0;
   bool timerArmed_ = false;
   uint64_t droppedInbound_ = 0;

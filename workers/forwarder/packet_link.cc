@@ -83,7 +83,7 @@ void PacketLink::startPolling() {
 void PacketLink::replaceFd(int fd) {
   // Close the poll handle before the fd: libuv must stop watching a descriptor before it goes away.
   poll_.close();
-  poll_ = ipc::UvHandle<uv_poll_t>();
+  poll_ = UvHandle<uv_poll_t>();
   stats_.droppedOutbound += count_;
   head_ = 0;
   count_ = 0;

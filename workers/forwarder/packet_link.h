@@ -13,8 +13,8 @@
 #include <span>
 #include <vector>
 
-#include "ipc/unique_fd.h"
-#include "ipc/uv_handle.h"
+#include "common/unique_fd.h"
+#include "common/uv_handle.h"
 
 namespace nefia::forwarder {
 
@@ -68,11 +68,11 @@ class PacketLink {
 
   uv_loop_t* loop_;
   PacketLinkNames names_;
-  ipc::UniqueFd fd_;
+  UniqueFd fd_;
   std::size_t slotBytes_;
   PacketHandler onPacket_;
-  ipc::UvHandle<uv_poll_t> poll_;
-  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
+  UvHandle<uv_poll_t> poll_;
+  UvHandle<uv_prepare_t> beforeBlocking_;
   bool linkUp_ = true;
   bool waitingWritable_ = false;
   int pollEvents_ = 0;

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "lwip/tcp.h"
 #include "workers/forwarder/connection_buffers.h"
 
@@ -77,7 +77,7 @@ class RelayConnection {
   std::string peer_;
   ClosedCallback onClosed_;
 
-  ipc::UvHandle<uv_tcp_t> local_;
+  UvHandle<uv_tcp_t> local_;
   bool localOpen_ = false;
   bool closing_ = false;
 

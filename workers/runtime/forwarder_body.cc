@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "common/log.h"
+#include "ipc/settings_payloads.h"
 #include "workers/forwarder/forwarder.h"
 #include "workers/runtime/worker_body.h"
 
@@ -50,17 +51,21 @@ class ForwarderBody final : public WorkerBody {
   void onMessage(ipc::Message&& message) override {
     switch (message.type) {
       case ipc::MessageType::kConfigure:
-      case ipc::MessageType::kConfigUpdate:
-        if (message.payload.is_object()) {
-          config_.ipv4Cidr = message.payload.value("address", "");
-          config_.mtu = static_cast<uint16_t>(message.payload.value("mtu", int{forwarder::kDefaultMtu}));
-          listenPort_ = static_cast<uint16_t>(message.payload.value("listen_port", int{forwarder::kDefaultListenPort}));
-          configured_ = true;
-          if (forwarder_ && message.type == ipc::MessageType::kConfigUpdate) {
-            logWarn(kComponent, "a new VPN address applies after the forwarder restarts");
-          }
+      case ipc::MessageType::kConfigUpdate: {
+        auto settings = ipc::parseForwarderSettings(message.payload);
+        if (!settings.ok()) {
+          logError(kComponent, "settings rejected: ", settings.error());
+          return;
+        }
+        config_.ipv4Cidr = settings->address;
+        config_.mtu = static_cast<uint16_t>(settings->mtu);
+        listenPort_ = static_cast<uint16_t>(settings->sshPort);
+        configured_ = true;
+        if (forwarder_ && message.type == ipc::MessageType::kConfigUpdate) {
+          logWarn(kComponent, "a new VPN address applies after the forwarder restarts");
         }
         break;
+      }
       case ipc::MessageType::kHandOverFd: {
         auto handed = ipc::parseHandOverFd(message.payload);
         if (!handed.ok() || handed->role != ipc::HandedFd::kPacketLink || message.fds.empty()) return;

@@ -1,6 +1,7 @@
 // The body of workers whose features come in later issues (beacons, updater): it keeps its settings,
 // answers status requests and stops at once. It has nothing to drain.
 #include "common/log.h"
+#include "ipc/settings_payloads.h"
 #include "workers/runtime/worker_body.h"
 
 namespace nefia::workers {
@@ -11,9 +12,13 @@ class IdleBody : public WorkerBody {
   explicit IdleBody(const char* role) : role_(role) {}
 
   void onMessage(ipc::Message&& message) override {
-    if (message.type == ipc::MessageType::kConfigure || message.type == ipc::MessageType::kConfigUpdate) {
-      logDebug(role_, "settings received");
+    if (message.type != ipc::MessageType::kConfigure && message.type != ipc::MessageType::kConfigUpdate) return;
+    auto settings = ipc::parseIdleSettings(message.payload);
+    if (!settings.ok()) {
+      logError(role_, "settings rejected: ", settings.error());
+      return;
     }
+    logDebug(role_, "settings received");
   }
   ipc::StatusReportPayload status() override { return {}; }
   void shutdown(uint64_t, std::function<void()> done) override { done(); }

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "common/base64.h"
-#include "common/config/rfc3339.h"
 #include "common/log.h"
+#include "ipc/settings_payloads.h"
 #include "workers/forwarder/packet_link.h"
 #include "workers/runtime/worker_body.h"
 #include "workers/tunnel/constants.h"
@@ -18,9 +18,13 @@ namespace {
 constexpr const char* kComponent = "tunnel";
 constexpr std::size_t kMaxPacketBytes = 1500;  // above the 1420-byte MTU: a larger packet is not ours
 
-Result<Key32> decodeKey(const nlohmann::json& value, const char* field) {
-  if (!value.is_string()) return makeError(std::string(field) + " is missing");
-  auto bytes = base64Decode(value.get<std::string>());
+uint64_t toUnixMs(std::chrono::system_clock::time_point time) {
+  return static_cast<uint64_t>(
+      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count()));
+}
+
+Result<Key32> decodeKey(const std::string& value, const char* field) {
+  auto bytes = base64Decode(value);
   if (!bytes || bytes->size() != 32) return makeError(std::string(field) + " is not a 32-byte base64 key");
   Key32 key;
   std::copy(bytes->begin(), bytes->end(), key.data());
@@ -54,7 +58,20 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   void onMessage(ipc::Message&& message) override {
     switch (message.type) {
       case ipc::MessageType::kConfigure:
-      case ipc::MessageType::kConfigUpdate: applySettings(message.payload); break;
+      case ipc::MessageType::kConfigUpdate: {
+        auto part = ipc::parseTunnelSettingsPart(message.payload);
+        if (!part.ok()) {
+          logError(kComponent, "settings rejected: ", part.error());
+          return;
+        }
+        auto whole = settingsParts_.add(std::move(part.value()));
+        if (!whole.ok()) {
+          logError(kComponent, "settings rejected: ", whole.error());
+        } else if (whole->has_value()) {
+          applySettings(**whole);
+        }
+        break;
+      }
       case ipc::MessageType::kHandOverFd: {
         auto handed = ipc::parseHandOverFd(message.payload);
         if (!handed.ok() || message.fds.empty()) return;
@@ -80,17 +97,14 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   ipc::StatusReportPayload status() override {
     ipc::TunnelStatus tunnel;
     if (device_) {
-      const auto now = std::chrono::system_clock::now();
       for (const wg::PeerStatus& peer : device_->peerStatus()) {
         ipc::PeerStatus entry;
         entry.publicKey = peer.publicKey;
         entry.vpnAddr = vpnAddrs_[peer.publicKey];
         entry.endpoint = peer.endpoint;
-        if (peer.lastHandshake) entry.lastHandshake = formatRfc3339(*peer.lastHandshake);
+        if (peer.lastHandshake) entry.lastHandshakeUnixMs = toUnixMs(*peer.lastHandshake);
         entry.rxBytes = peer.rxBytes;
         entry.txBytes = peer.txBytes;
-        entry.stale = !peer.endpoint.empty() &&
-                      (!peer.lastHandshake || now - *peer.lastHandshake > wg::kRejectAfterTime);
         tunnel.peers.push_back(std::move(entry));
       }
     }
@@ -110,39 +124,35 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   }
 
  private:
-  void applySettings(const nlohmann::json& settings) {
-    if (!settings.is_object()) return;
-    auto key = decodeKey(settings.value("private_key", nlohmann::json()), "private_key");
+  void applySettings(const ipc::TunnelSettings& settings) {
+    auto key = decodeKey(settings.privateKey, "private_key");
     if (!key.ok()) {
       logError(kComponent, "settings rejected: ", key.error());
       return;
     }
     if (!device_) {
       device_ = std::make_unique<wg::Device>(key.value(), clock_, *this, *this);
-    } else if (!device_->publicKey().equals(publicKeyOf(key.value()))) {
+    } else if (!device_->publicKey().equals(wg::publicKeyFor(key.value()))) {
       device_->setPrivateKey(key.value());
       logInfo(kComponent, "private key replaced; sessions restart");
     }
     std::map<std::string, bool> wanted;
-    for (const nlohmann::json& entry : settings.value("peers", nlohmann::json::array())) {
-      auto peerKey = decodeKey(entry.value("public_key", nlohmann::json()), "peers[].public_key");
+    for (const ipc::TunnelPeerSettings& entry : settings.peers) {
+      auto peerKey = decodeKey(entry.publicKey, "peers[].public_key");
       if (!peerKey.ok()) continue;
       wg::PeerConfig peer;
       peer.publicKey = peerKey.value();
-      const std::string endpoint = entry.value("endpoint", "");
-      if (!endpoint.empty()) peer.endpoint = wg::UdpEndpoint::parse(endpoint);
-      const std::string vpnAddr = entry.value("vpn_addr", "");
-      if (auto prefix = wg::IpPrefix::parse(vpnAddr)) peer.allowedIps.push_back(*prefix);
+      if (!entry.endpoint.empty()) peer.endpoint = wg::UdpEndpoint::parse(entry.endpoint);
+      if (auto prefix = wg::IpPrefix::parse(entry.vpnAddr)) peer.allowedIps.push_back(*prefix);
       peer.persistentKeepalive = std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::milliseconds(entry.value("persistent_keepalive_ms", int64_t{0})));
-      const std::string name = entry.value("public_key", "");
+          std::chrono::milliseconds(entry.persistentKeepaliveMs));
       Status upserted = device_->upsertPeer(peer);
       if (!upserted.ok()) {
-        logWarn(kComponent, "peer ", name, " rejected: ", upserted.error());
+        logWarn(kComponent, "peer ", entry.publicKey, " rejected: ", upserted.error());
         continue;
       }
-      wanted[name] = true;
-      vpnAddrs_[name] = vpnAddr;
+      wanted[entry.publicKey] = true;
+      vpnAddrs_[entry.publicKey] = entry.vpnAddr;
     }
     for (auto it = vpnAddrs_.begin(); it != vpnAddrs_.end();) {
       if (wanted.count(it->first) != 0) {
@@ -156,15 +166,9 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
     logInfo(kComponent, "configured with ", wanted.size(), " peer(s)");
   }
 
-  static Key32 publicKeyOf(const Key32& privateKey) {
-    Key32 publicKey;
-    crypto_scalarmult_base(publicKey.data(), privateKey.data());
-    return publicKey;
-  }
-
-  void takeUdpSocket(ipc::UniqueFd socket) {
+  void takeUdpSocket(UniqueFd socket) {
     udpPoll_.close();  // stop watching the old descriptor before it closes
-    udpPoll_ = ipc::UvHandle<uv_poll_t>();
+    udpPoll_ = UvHandle<uv_poll_t>();
     udpSocket_ = std::move(socket);
     udpSender_ = std::make_unique<wg::UdpBatchSender>(udpSocket_.get());
     udpReceiver_ = std::make_unique<wg::UdpBatchReceiver>(udpSocket_.get());
@@ -222,14 +226,15 @@ class TunnelBody final : public WorkerBody, public wg::DatagramSender, public wg
   WorkerContext context_;
   wg::SystemClock clock_;
   std::unique_ptr<wg::Device> device_;
-  ipc::UniqueFd udpSocket_;
+  UniqueFd udpSocket_;
   std::unique_ptr<wg::UdpBatchSender> udpSender_;
   std::unique_ptr<wg::UdpBatchReceiver> udpReceiver_;
-  ipc::UvHandle<uv_poll_t> udpPoll_;
+  UvHandle<uv_poll_t> udpPoll_;
   std::unique_ptr<forwarder::PacketLink> packets_;
-  ipc::UvHandle<uv_timer_t> timer_;
-  ipc::UvHandle<uv_prepare_t> beforeBlocking_;
+  UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_prepare_t> beforeBlocking_;
   std::map<std::string, std::string> vpnAddrs_;  // public key (base64) -> vpn_addr
+  ipc::TunnelSettingsAssembler settingsParts_;
 };
 
 }  // namespace

@@ -12,6 +12,9 @@
 #include "common/log.h"
 #include "ipc/fd_layout.h"
 #include "ipc/ipc_log_sink.h"
+#include "ipc/protocol_version.h"
+#include "ipc/settings_payloads.h"
+#include "ipc/worker_roles.h"
 #include "ipc/worker_channel.h"
 #include "workers/runtime/worker_body.h"
 #include "workers/sandbox/sandbox.h"
@@ -19,11 +22,12 @@
 namespace nefia::workers {
 namespace {
 
-const char* processNameOf(const std::string& role) {
-  if (role == "tunnel") return "nefia-tunnel";
-  if (role == "forwarder") return "nefia-forward";
-  if (role == "beacons") return "nefia-beacons";
-  return "nefia-updater";
+std::unique_ptr<WorkerBody> makeBody(ipc::Role role, WorkerContext context) {
+  switch (role) {
+    case ipc::Role::kTunnel: return makeTunnelBody(context);
+    case ipc::Role::kForwarder: return makeForwarderBody(context);
+    default: return makeIdleBody(context, ipc::roleSpec(role).wireName.data());
+  }
 }
 
 // Messages of a dying worker go to the inherited stderr: the IPC channel may be what failed.
@@ -39,14 +43,7 @@ class WorkerRuntime {
   void start(std::unique_ptr<ipc::WorkerChannel> channel, ipc::Role role, const sandbox::SandboxReport& sandbox) {
     channel_ = std::move(channel);
     role_ = role;
-    WorkerContext context{loop_, channel_.get()};
-    if (arguments_.role == "tunnel") {
-      body_ = makeTunnelBody(context);
-    } else if (arguments_.role == "forwarder") {
-      body_ = makeForwarderBody(context);
-    } else {
-      body_ = makeIdleBody(context, arguments_.role == "beacons" ? "beacons" : "updater");
-    }
+    body_ = makeBody(role, WorkerContext{loop_, channel_.get()});
     channel_->onMessage([this](ipc::Message&& message) { handle(std::move(message)); });
     channel_->onClosed([this](std::string reason) {
       // Without its supervisor a worker has no reason to live; it must not linger as an orphan.
@@ -55,6 +52,7 @@ class WorkerRuntime {
       std::_Exit(0);
     });
     ipc::ReadyPayload ready;
+    ready.protocolVersion = ipc::kProtocolVersion;
     ready.pid = static_cast<uint64_t>(::getpid());
     ready.sandbox = {sandbox.seccomp, static_cast<uint64_t>(sandbox.landlockAbi), sandbox.workerUser};
     (void)channel_->send(ipc::MessageType::kReady, ipc::toJson(ready));
@@ -76,7 +74,9 @@ class WorkerRuntime {
         if (!request.ok()) return;
         ipc::StatusReportPayload report = body_->status();
         report.requestId = request->requestId;
-        (void)channel_->send(ipc::MessageType::kStatusReport, ipc::toJson(report));
+        for (const nlohmann::json& part : ipc::toJsonParts(report, ipc::kMaxPayloadBytes)) {
+          if (!channel_->send(ipc::MessageType::kStatusReport, part).ok()) break;
+        }
         return;
       }
       case ipc::MessageType::kShutdown: {
@@ -87,6 +87,17 @@ class WorkerRuntime {
           // Give the frame to the kernel, then leave; the supervisor reaps us.
           uv_stop(loop_);
         });
+        return;
+      }
+      case ipc::MessageType::kConfigure:
+      case ipc::MessageType::kConfigUpdate: {
+        auto version = ipc::readProtocolVersion(message.payload);
+        if (!version.ok() || !ipc::workerAccepts(*version)) {
+          dieEarly(arguments_.role, "the supervisor speaks an older IPC protocol than this worker (" +
+                                        std::to_string(ipc::kProtocolVersion) +
+                                        "); install matching nefia-agent binaries");
+        }
+        body_->onMessage(std::move(message));
         return;
       }
       default:
@@ -105,7 +116,8 @@ class WorkerRuntime {
 }  // namespace
 
 int runWorker(const WorkerArguments& arguments) {
-  ::prctl(PR_SET_NAME, processNameOf(arguments.role), 0, 0, 0);
+  const auto role = ipc::parseWorkerRole(arguments.role);
+  if (role) ::prctl(PR_SET_NAME, std::string(ipc::roleSpec(*role).processName).c_str(), 0, 0, 0);
   ::signal(SIGHUP, SIG_IGN);  // `kill -HUP $(pgrep nefia-agent)` is for the supervisor alone
   ::signal(SIGPIPE, SIG_IGN);
   // Ctrl-C in a terminal and a service manager's group-wide SIGTERM reach every process; the supervisor
@@ -114,7 +126,6 @@ int runWorker(const WorkerArguments& arguments) {
   ::signal(SIGTERM, SIG_IGN);
   if (arguments.fault == "crash_at_start") dieEarly(arguments.role, "crashing at start (test hook)");
 
-  const auto role = ipc::parseWorkerRole(arguments.role);
   const auto sandboxRole = sandbox::parseRole(arguments.role);
   if (!role || !sandboxRole) dieEarly(arguments.role, "unknown worker role");
   if (auto level = parseLogLevel(arguments.logLevel)) Logger::instance().setLevel(*level);
@@ -128,7 +139,7 @@ int runWorker(const WorkerArguments& arguments) {
 
   uv_loop_t loop;
   uv_loop_init(&loop);
-  auto channel = ipc::WorkerChannel::open(&loop, *role, ipc::UniqueFd(ipc::kWorkerChannelFd));
+  auto channel = ipc::WorkerChannel::open(&loop, *role, UniqueFd(ipc::kWorkerChannelFd));
   if (!channel.ok()) dieEarly(arguments.role, "cannot open the IPC channel: " + channel.error());
   Logger::instance().clearSinks();
   Logger::instance().addSink(std::make_shared<ipc::IpcLogSink>(channel.value()->channel(), *role));

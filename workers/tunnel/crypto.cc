@@ -15,14 +15,16 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
+
+#include "common/panic.h"
 
 namespace nefia::wg {
 namespace {
 
 // A missing OpenSSL algorithm is a broken installation, not bad input: stop with a message that says so.
 [[noreturn]] void abortMissing(const char* what) {
-  std::fprintf(stderr, "nefia-tunnel: OpenSSL 3 does not provide %s; reinstall libssl3 (>= 3.0)\n", what);
-  std::abort();
+  panic(std::string("OpenSSL 3 does not provide ") + what + "; reinstall libssl3 (>= 3.0)");
 }
 
 EVP_MD* blake2sDigest() {
@@ -93,10 +95,7 @@ const uint8_t* keyPointer(Bytes key) {
 void initializeCrypto() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (sodium_init() < 0) {
-      std::fprintf(stderr, "nefia-tunnel: libsodium failed to initialise (no entropy source?)\n");
-      std::abort();
-    }
+    check(sodium_init() >= 0, "libsodium failed to initialise (no entropy source?)");
   });
 }
 

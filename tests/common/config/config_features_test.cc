@@ -24,8 +24,14 @@ TEST(ConfigFeaturesTest, EveryConfiguredButUnimplementedAreaIsNamed) {
   AgentConfig config = loaded->config;
   config.updateServerUrl = "https://updates.example.com";
   EXPECT_EQ(unsupportedConfiguredFeatures(config),
-            (Names{"dns", "update_server_url", "agent_token", "host_id", "stun_servers", "endpoint_refresh",
+            (Names{"update_server_url", "agent_token", "host_id", "stun_servers", "endpoint_refresh",
                    "cloud_api_base", "derp_servers", "beacons"}));
+}
+
+TEST(ConfigFeaturesTest, DnsIsAcceptedWithoutAWarning) {
+  AgentConfig config;
+  config.dns = {"10.99.0.1"};
+  EXPECT_EQ(unsupportedConfiguredFeatures(config), Names{}) << "dns is documented to have no effect, not unsupported";
 }
 
 TEST(ConfigFeaturesTest, DisabledBeaconsAndExpiryAloneCount) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/config/config_loader.h"
 #include "tests/common/config/config_test_support.h"
 
@@ -70,6 +71,22 @@ TEST(ConfigValidationTest, AtLeastOnePeerIsRequired) {
   EXPECT_EQ(errorsOf(noPeers), (Errors{"peers: at least one peer is required, with public_key and vpn_addr (agent.yaml)"}));
   EXPECT_EQ(errorsOf(noPeers + "peers: []\n"),
             (Errors{"peers: at least one peer is required, with public_key and vpn_addr (agent.yaml:3)"}));
+}
+
+TEST(ConfigValidationTest, PeerListSizeIsBounded) {
+  auto peers = [](std::size_t count) {
+    std::string yaml = "private_key: \"" + kAgentKey + "\"\naddress: 10.99.0.2/24\npeers:\n";
+    for (std::size_t index = 0; index < count; ++index) {
+      std::vector<uint8_t> key(32, 1);
+      key[0] = static_cast<uint8_t>(index & 0xff);
+      key[1] = static_cast<uint8_t>(index >> 8);
+      yaml += "  - public_key: \"" + base64Encode(key.data(), key.size()) + "\"\n    vpn_addr: 10.99.0.1\n";
+    }
+    return yaml;
+  };
+  EXPECT_TRUE(errorsOf(peers(1000)).empty());
+  EXPECT_EQ(errorsOf(peers(kMaxPeers + 1)),
+            (Errors{"peers: 4097 entries; at most 4096 peers are supported (agent.yaml:3)"}));
 }
 
 TEST(ConfigValidationTest, PeerPublicKeyMustBeA32ByteKey) {

@@ -35,7 +35,7 @@ TEST(HealthReportTest, JsonHasExactlyTheDesignShapeInOrder) {
             R"({"pid":4242,"state":"ready","generation":3,"restarts":2,"last_exit":"signal 9","rss_kib":5120})");
   EXPECT_EQ(full["peers"][0].dump(),
             R"({"public_key":"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=","vpn_addr":"10.99.0.1",)"
-            R"("endpoint":"192.0.2.1:51820","last_handshake":"2026-11-26T11:59:48Z","rx_bytes":1024,)"
+            R"("endpoint":"192.0.2.1:51820","endpoint_error":"","last_handshake":"2026-11-26T11:59:48Z","rx_bytes":1024,)"
             R"("tx_bytes":2048,"stale":false})");
 }
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "common/log.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "supervisor/watchdog/network_monitor.h"
 
 using nefia::supervisor::AddressChange;
@@ -36,7 +36,7 @@ int main() {
     std::fflush(stdout);
 
     // The script kills the probe when it is done; the timer bounds a script that never does.
-    nefia::ipc::UvHandle<uv_timer_t> giveUp;
+    nefia::UvHandle<uv_timer_t> giveUp;
     giveUp.init(uv_timer_init, &loop);
     giveUp.get()->data = &exitCode;
     uv_timer_start(

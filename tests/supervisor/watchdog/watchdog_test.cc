@@ -26,11 +26,11 @@ AgentConfig fastConfig() {
   return config;
 }
 
-ipc::PeerStatus peerWithHandshake(std::string lastHandshake) {
+ipc::PeerStatus peerWithHandshake(uint64_t lastHandshakeUnixMs) {
   ipc::PeerStatus peer;
   peer.publicKey = kOperator;
   peer.endpoint = "192.0.2.1:51821";
-  peer.lastHandshake = std::move(lastHandshake);
+  peer.lastHandshakeUnixMs = lastHandshakeUnixMs;
   return peer;
 }
 
@@ -64,7 +64,8 @@ TEST_F(WatchdogTest, AnsweredRequestsWithALiveHandshakeNeverRebuild) {
                     {[&] {
                        ++requests;
                        self->onPeerStatus(std::vector<ipc::PeerStatus>{
-                           peerWithHandshake(formatRfc3339(std::chrono::system_clock::now()))});
+                           peerWithHandshake(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count()))});
                        return true;
                      },
                      [&] { ++rebuilds; }, nullptr});
@@ -106,14 +107,14 @@ TEST_F(WatchdogTest, StoppedWatchdogDoesNothing) {
 TEST(WatchdogSnapshots, HandshakeAgeMovesOntoTheMonotonicClock) {
   const WatchdogTime now = WatchdogTime{} + 1h;
   const WallTime wallNow = WallTime{} + std::chrono::hours(24 * 365 * 56);
-  std::vector<ipc::PeerStatus> peers = {peerWithHandshake(formatRfc3339(std::chrono::time_point_cast<std::chrono::system_clock::duration>(wallNow - 10s))),
-                                        peerWithHandshake(""), peerWithHandshake("not a time")};
+  const auto handshakeMs = std::chrono::duration_cast<std::chrono::milliseconds>((wallNow - 10s).time_since_epoch());
+  std::vector<ipc::PeerStatus> peers = {peerWithHandshake(static_cast<uint64_t>(handshakeMs.count())),
+                                        peerWithHandshake(0)};
   const std::vector<PeerSnapshot> snapshots = toSnapshots(peers, now, wallNow);
-  ASSERT_EQ(snapshots.size(), 3u);
+  ASSERT_EQ(snapshots.size(), 2u);
   EXPECT_EQ(snapshots[0].publicKey, kOperator);
   EXPECT_EQ(snapshots[0].lastHandshake, now - 10s);
   EXPECT_FALSE(snapshots[1].lastHandshake.has_value());
-  EXPECT_FALSE(snapshots[2].lastHandshake.has_value());
 }
 
 }  // namespace

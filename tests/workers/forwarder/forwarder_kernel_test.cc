@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "common/log.h"
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 #include "tests/workers/forwarder/loop_thread.h"
 #include "tests/workers/forwarder/namespace_harness.h"
 #include "workers/forwarder/forwarder.h"
@@ -198,7 +198,7 @@ class WakeupCounter {
 
  private:
   LoopThread& loop_;
-  ipc::UvHandle<uv_prepare_t> prepare_;
+  UvHandle<uv_prepare_t> prepare_;
   std::atomic<int> count_{0};
 };
 

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 
 namespace nefia::forwarder::testing {
 
@@ -88,7 +88,7 @@ class LoopThread {
   }
 
   uv_loop_t loop_{};
-  ipc::UvHandle<uv_async_t> async_;
+  UvHandle<uv_async_t> async_;
   std::thread thread_;
   std::mutex mutex_;
   std::deque<std::function<void()>> queue_;

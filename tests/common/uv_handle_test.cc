@@ -1,6 +1,6 @@
-// Tests for ipc/uv_handle: memory is freed in the close callback, `done` runs after it, and handles that were
+// Tests for common/uv_handle: memory is freed in the close callback, `done` runs after it, and handles that were
 // never initialised or are dropped without close() still leave the loop closable.
-#include "ipc/uv_handle.h"
+#include "common/uv_handle.h"
 
 #include <gtest/gtest.h>
 

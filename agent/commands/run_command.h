@@ -2,7 +2,7 @@
 // Exit 0 after a graceful shutdown; 1 when the config, its permissions or the start-up fail.
 #pragma once
 
-#include "supervisor/cli/cli_options.h"
+#include "agent/cli/cli_options.h"
 
 namespace nefia::supervisor {
 

@@ -1,5 +1,5 @@
 // Tests for the command line: every subcommand, defaults from the reference, and usage errors (exit 2).
-#include "supervisor/cli/cli_options.h"
+#include "agent/cli/cli_options.h"
 
 #include <initializer_list>
 #include <vector>

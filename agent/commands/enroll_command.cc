@@ -1,6 +1,6 @@
 // `nefia-agent enroll`: flag checks, each error with what, where and what to do (exit 2 for bad flags, 1 for a
 // refused action), then the enrollment itself (supervisor/enroll). Never prints the token.
-#include "supervisor/enroll_command.h"
+#include "agent/commands/enroll_command.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

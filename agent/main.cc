@@ -9,9 +9,9 @@
 #include "build_info.h"
 #include "common/health/status_command.h"
 #include "common/wol/wol_command.h"
-#include "supervisor/cli/cli_options.h"
-#include "supervisor/enroll_command.h"
-#include "supervisor/run_command.h"
+#include "agent/cli/cli_options.h"
+#include "agent/commands/enroll_command.h"
+#include "agent/commands/run_command.h"
 #include "workers/runtime/worker_main.h"
 
 namespace {

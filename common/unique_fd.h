@@ -6,7 +6,7 @@
 
 #include <utility>
 
-namespace nefia::ipc {
+namespace nefia {
 
 class UniqueFd {
  public:
@@ -34,4 +34,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace nefia::ipc
+}  // namespace nefia

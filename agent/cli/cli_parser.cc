@@ -1,6 +1,6 @@
 // CLI11 definition of every subcommand and flag of the reference; usage errors exit 2 with one line + usage.
 // Values that need the config or the filesystem are checked by the commands themselves, not here.
-#include "supervisor/cli/cli_options.h"
+#include "agent/cli/cli_options.h"
 
 #include <CLI/CLI.hpp>
 

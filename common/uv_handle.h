@@ -7,7 +7,7 @@
 #include <functional>
 #include <utility>
 
-namespace nefia::ipc {
+namespace nefia {
 
 template <typename T>
 class UvHandle {
@@ -71,4 +71,4 @@ class UvHandle {
   Box* box_;
 };
 
-}  // namespace nefia::ipc
+}  // namespace nefia

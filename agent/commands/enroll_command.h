@@ -2,7 +2,7 @@
 // enrolls with the operator's hub (supervisor/enroll/enrollment.h).
 #pragma once
 
-#include "supervisor/cli/cli_options.h"
+#include "agent/cli/cli_options.h"
 
 namespace nefia::supervisor {
 

@@ -1,6 +1,6 @@
 // runRunCommand: everything between the command line and the supervisor's event loop.
 // Validation errors go to stderr (all at once) before any worker exists; secrets are registered for redaction first.
-#include "supervisor/run_command.h"
+#include "agent/commands/run_command.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +94,26 @@ Status setUpLogging(const cli::CommandLine& commandLine) {
   return Status::success();
 }
 
+// Runs the supervisor on its own loop until it stopped, then closes the loop; returns the exit code.
+int runSupervisor(const SupervisorOptions& options, AgentConfig config) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int exitCode = 1;
+  {
+    Supervisor supervisor(&loop, options, std::move(config));
+    Status started = supervisor.start();
+    if (!started.ok()) {
+      logError(kComponent, "cannot start: ", started.error());
+    } else {
+      exitCode = supervisor.run();
+    }
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);  // close callbacks of everything the supervisor owned
+  if (uv_loop_close(&loop) != 0) logWarn(kComponent, "event loop still had open handles at exit");
+  logInfo(kComponent, "exited with code ", exitCode);
+  return exitCode;
+}
+
 }  // namespace
 
 int runRunCommand(const cli::CommandLine& commandLine) {
@@ -162,22 +182,7 @@ int runRunCommand(const cli::CommandLine& commandLine) {
   options.strictPermissions = commandLine.run.strictPermissions;
   options.workerArguments = {"--log-level", commandLine.logLevel, "--staging-dir", staging.value()};
 
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int exitCode = 1;
-  {
-    Supervisor supervisor(&loop, options, std::move(config));
-    Status started = supervisor.start();
-    if (!started.ok()) {
-      logError(kComponent, "cannot start: ", started.error());
-    } else {
-      exitCode = supervisor.run();
-    }
-  }
-  uv_run(&loop, UV_RUN_DEFAULT);  // close callbacks of everything the supervisor owned
-  if (uv_loop_close(&loop) != 0) logWarn(kComponent, "event loop still had open handles at exit");
-  logInfo(kComponent, "exited with code ", exitCode);
-  return exitCode;
+  return runSupervisor(options, std::move(config));
 }
 
 }  // namespace nefia::supervisor

@@ -1,0 +1,72 @@
+// Typed `configure` / `config_update` payloads, one struct per worker role, with strict parsers and builders.
+// TunnelSettings carries the private key: never log it, and never put a field's value into an error text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "ipc/message_parts.h"
+
+namespace nefia::ipc {
+
+// The whole list the tunnel accepts in one configure (all parts together); the config allows fewer.
+inline constexpr std::size_t kMaxSettingsPeers = 4096;
+
+struct TunnelPeerSettings {
+  std::string publicKey;  // base64 of 32 bytes
+  std::string endpoint;   // numeric "ip:port" / "[ip]:port", or empty (incoming only, or not resolved yet)
+  std::string vpnAddr;
+  uint64_t persistentKeepaliveMs = 0;
+  bool operator==(const TunnelPeerSettings&) const = default;
+};
+
+struct TunnelSettings {
+  uint64_t protocolVersion = 0;
+  std::string privateKey;  // base64 of 32 bytes
+  std::vector<TunnelPeerSettings> peers;
+};
+
+struct ForwarderSettings {
+  uint64_t protocolVersion = 0;
+  std::string address;  // the agent's VPN address with prefix, e.g. 10.99.0.8/24
+  uint64_t mtu = 0;
+  uint64_t sshPort = 0;  // connections to the VPN address on this port are forwarded
+};
+
+struct IdleSettings {  // beacons and updater, until their issues give them settings
+  uint64_t protocolVersion = 0;
+};
+
+using WorkerSettings = std::variant<TunnelSettings, ForwarderSettings, IdleSettings>;
+
+// The tunnel's settings as frames of at most maxPayloadBytes each (peers split across parts).
+std::vector<nlohmann::json> toJsonParts(const TunnelSettings& settings, std::size_t maxPayloadBytes);
+nlohmann::json toJson(const ForwarderSettings& settings);
+nlohmann::json toJson(const IdleSettings& settings);
+
+// One part of the tunnel's settings: its part number and its share of the peers.
+struct TunnelSettingsPart {
+  PartNumber number;
+  TunnelSettings settings;
+};
+Result<TunnelSettingsPart> parseTunnelSettingsPart(const nlohmann::json& object);
+Result<ForwarderSettings> parseForwarderSettings(const nlohmann::json& object);
+Result<IdleSettings> parseIdleSettings(const nlohmann::json& object);
+// Every settings payload starts with it: the worker checks it before anything else (protocol_version.h).
+Result<uint64_t> readProtocolVersion(const nlohmann::json& object);
+
+// Collects the parts of the tunnel's settings (the worker's side).
+class TunnelSettingsAssembler {
+ public:
+  Result<std::optional<TunnelSettings>> add(TunnelSettingsPart&& part);
+
+ private:
+  PartAssembler<TunnelSettings> parts_;
+};
+
+}  // namespace nefia::ipc
