@@ -24,8 +24,16 @@ TEST(ConfigFeaturesTest, EveryConfiguredButUnimplementedAreaIsNamed) {
   AgentConfig config = loaded->config;
   config.updateServerUrl = "https://updates.example.com";
   EXPECT_EQ(unsupportedConfiguredFeatures(config),
-            (Names{"dns", "update_server_url", "agent_token", "host_id", "stun_servers", "endpoint_refresh",
+            (Names{"dns", "update_server_url", "agent_token", "stun_servers", "endpoint_refresh",
                    "cloud_api_base", "derp_servers", "beacons"}));
+}
+
+// Issue 12 item 10: every enrolled config has host_id (enrollment writes it); it is not a feature to warn about.
+TEST(ConfigFeaturesTest, HostIdWrittenByEnrollmentIsNotReportedAsUnsupported) {
+  auto parsed = parseAgentConfig(config_test::minimalConfig() + "host_id: host-7f3a\n", "agent.yaml");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed.config.hostId, "host-7f3a");
+  EXPECT_EQ(unsupportedConfiguredFeatures(parsed.config), Names{});
 }
 
 TEST(ConfigFeaturesTest, DisabledBeaconsAndExpiryAloneCount) {
