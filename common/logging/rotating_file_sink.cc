@@ -113,12 +113,13 @@ Status RotatingFileSink::openFile() {
     ::close(fd);
     return makeError("cannot stat log file " + options_.path + ": " + reason);
   }
-  if (!S_ISREG(info.st_mode)) {
+  // A character device (/dev/null, /dev/stderr) is a deliberate choice; a FIFO or socket could block the agent.
+  if (!S_ISREG(info.st_mode) && !S_ISCHR(info.st_mode)) {
     ::close(fd);
     return makeError("log file " + options_.path + " is not a regular file; choose another --log-file");
   }
   ::fcntl(fd, F_SETFL, O_APPEND);
-  fixMode(fd, info.st_mode);
+  if (S_ISREG(info.st_mode)) fixMode(fd, info.st_mode);
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   size_ = static_cast<std::uint64_t>(info.st_size);
