@@ -73,4 +73,22 @@ std::string escapeControlCharacters(std::string_view text) {
   return out;
 }
 
+std::string replaceInvalidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    uint32_t codePoint = 0;
+    const std::size_t length = utf8Sequence(text, i, codePoint);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
 }  // namespace nefia

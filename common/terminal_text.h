@@ -11,4 +11,8 @@ namespace nefia {
 // everything else, valid UTF-8 included, is kept as is.
 std::string escapeControlCharacters(std::string_view text);
 
+// Each byte that is not part of valid UTF-8 becomes U+FFFD; the rest is kept byte for byte. (What a JSON
+// writer would do on its own, done first so that later steps, such as redaction, see the final text.)
+std::string replaceInvalidUtf8(std::string_view text);
+
 }  // namespace nefia

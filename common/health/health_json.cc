@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/secret_text.h"
+#include "common/terminal_text.h"
 
 namespace nefia {
 namespace {
@@ -160,7 +161,8 @@ void readReport(const Json& root, std::string& error, HealthReport& report) {
 std::string redactedConfigError(std::string_view text) {
   // The log's redaction (registered secrets) and then every key-shaped text: a config error never needs to
   // show a key, and a new config's key is not registered while its reload fails.
-  return redactKeys(Logger::instance().redact(std::string(text)));
+  // Invalid UTF-8 is replaced first: the JSON writer's own replacement must not join two runs into a new key.
+  return redactKeys(Logger::instance().redact(replaceInvalidUtf8(text)));
 }
 
 nlohmann::ordered_json toJson(const HealthReport& report) {

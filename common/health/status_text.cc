@@ -66,7 +66,8 @@ std::string formatStatusText(const HealthReport& report, std::chrono::system_clo
        << "Last Rebuild: " << (report.lastRebuild.empty() ? "never" : printable(report.lastRebuild)) << "\n"
        << "Goroutines: " << report.goroutines << "\n";
   if (!report.lastConfigError.empty()) {
-    text << "Config Error: " << escapeControlCharacters(redactedConfigError(report.lastConfigError)) << "\n";
+    // Redacted again after escaping: an escape such as \x01 adds letters that could complete a key-shaped run.
+    text << "Config Error: " << redactKeys(escapeControlCharacters(redactedConfigError(report.lastConfigError))) << "\n";
   }
   text << "Report Updated: " << describeTime(report.updatedAt, now) << "\n";
   for (const PeerHealth& peer : report.peers) {

@@ -21,6 +21,9 @@ bool holdsKey(const std::string& text) {
                           sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
   for (std::size_t length : {std::size_t{43}, std::size_t{44}}) {
     for (std::size_t at = 0; at + length <= text.size(); ++at) {
+      bool ascii = true;  // libsodium's decoder maps some bytes >= 0x80 to values; a key is ASCII
+      for (std::size_t k = 0; k < length; ++k) ascii = ascii && static_cast<unsigned char>(text[at + k]) < 0x80;
+      if (!ascii) continue;
       for (int variant : variants) {
         unsigned char out[40];
         std::size_t decoded = 0;
