@@ -3,6 +3,7 @@
 # a key typed into the wrong field on SIGHUP, FIFOs as config and health file, leftovers of a kill -9, a 0644
 # log, and the reload refusal's wording. Loopback only; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
+LISTEN_PORT=51911 PEER_PORT=51912  # its own ports: other loopback tests use the defaults
 
 # A FIFO as config: refused at once (it used to hang in open(2)).
 mkfifo "$WORK/fifo.yaml"
