@@ -14,7 +14,19 @@ std::string encode(const uint8_t* data, std::size_t size, int variant) {
   return out;
 }
 
+// libsodium's constant-time decoder maps some bytes >= 0x80 (e.g. the UTF-8 of U+FFFD) to alphabet values, so
+// "\xef\xbf\xbd..." would decode: accept only the variant's alphabet and '='.
+bool inAlphabet(std::string_view text, int variant) {
+  const bool urlSafe = variant == sodium_base64_VARIANT_URLSAFE || variant == sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  for (char c : text) {
+    const bool common = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '=';
+    if (!common && !(urlSafe ? (c == '-' || c == '_') : (c == '+' || c == '/'))) return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<uint8_t>> decode(std::string_view text, int variant) {
+  if (!inAlphabet(text, variant)) return std::nullopt;
   std::vector<uint8_t> out(text.size() * 3 / 4 + 3);
   std::size_t length = 0;
   const char* end = nullptr;

@@ -4,12 +4,34 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <sstream>
+#include <string>
+#include <system_error>
 
 #include "common/log.h"
 
 namespace nefia::cli {
 namespace {
+
+// A whole-number check with our own message, run on the text before CLI11 converts it (CLI11's own ranges
+// print DBL_MAX bounds or "Could not convert"): "--port: 70000 is out of range; give 1 to 65535 (default 9)".
+CLI::Validator wholeNumberIn(long long minimum, long long maximum, const std::string& give) {
+  const std::string range = std::to_string(minimum) + "-" + std::to_string(maximum);
+  return CLI::Validator(
+      [minimum, maximum, give](std::string& text) -> std::string {
+        if (text.empty()) return "an empty value is not a number; give " + give;
+        long long value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error == std::errc::result_out_of_range) return text + " is out of range; give " + give;
+        if (error != std::errc() || end != text.data() + text.size()) {
+          return "\"" + text + "\" is not a whole number; give " + give;
+        }
+        if (value < minimum || value > maximum) return text + " is out of range; give " + give;
+        return std::string();
+      },
+      range);
+}
 
 constexpr const char* kDescription =
     "nefia-agent: keeps a WireGuard tunnel to the operator and forwards SSH from inside it.";
@@ -26,13 +48,13 @@ void addRun(CLI::App& app, CommandLine& line) {
   run->add_option("--log-file", line.run.logFile, "Path to the log file (default: platform default)");
   run->add_option("--log-max-size", line.run.logMaxSizeMb, "Maximum log file size in MB before rotation")
       ->default_val(50)
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(wholeNumberIn(1, 1 << 20, "1 to 1048576 (MB, default 50)"));
   run->add_option("--log-max-backups", line.run.logMaxBackups, "Number of rotated log files to retain")
       ->default_val(5)
-      ->check(CLI::NonNegativeNumber);
+      ->check(wholeNumberIn(0, 100000, "0 (keep all) to 100000 (default 5)"));
   run->add_option("--log-max-age", line.run.logMaxAgeDays, "Maximum days to retain rotated log files")
       ->default_val(30)
-      ->check(CLI::NonNegativeNumber);
+      ->check(wholeNumberIn(0, 100000, "0 (no age limit) to 100000 days (default 30)"));
   run->callback([&line] { line.command = Command::kRun; });
 }
 
@@ -70,7 +92,9 @@ void addStatusAndWol(CLI::App& app, CommandLine& line) {
   CLI::App* wol = app.add_subcommand("wol", "Send a Wake-on-LAN magic packet from the local network");
   wol->add_option("--mac", line.wol.mac, "MAC address of the machine to wake")->required();
   wol->add_option("--broadcast", line.wol.broadcast, "IPv4 broadcast address")->default_val("255.255.255.255");
-  wol->add_option("--port", line.wol.port, "UDP port")->default_val(9);
+  wol->add_option("--port", line.wol.port, "UDP port")
+      ->default_val(9)
+      ->check(wholeNumberIn(1, 65535, "a UDP port from 1 to 65535 (default 9)"));
   wol->callback([&line] { line.command = Command::kWol; });
 }
 

@@ -14,11 +14,13 @@
 #include <iostream>
 
 #include "build_info.h"
+#include "common/atomic_file.h"
 #include "common/config/config_features.h"
 #include "common/config/config_loader.h"
 #include "common/config/config_paths.h"
 #include "common/config/config_permissions.h"
 #include "common/config/go_duration.h"
+#include "common/health/health_report.h"
 #include "common/log.h"
 #include "common/logging/log_file_path.h"
 #include "common/logging/rotating_file_sink.h"
@@ -91,6 +93,7 @@ Status setUpLogging(const cli::CommandLine& commandLine) {
   auto sink = RotatingFileSink::open(options.value());
   if (!sink.ok()) return makeError("--log-file " + path + ": " + sink.error());
   logger.addSink(sink.value());
+  for (const std::string& notice : sink.value()->takeNotices()) logWarn(kComponent, notice);
   return Status::success();
 }
 
@@ -164,6 +167,13 @@ int runRunCommand(const cli::CommandLine& commandLine) {
   if (!loaded->unknownFields.empty()) {
     logWarn(kComponent, "unknown config fields, ignored (kept when the agent rewrites the file): ",
             joined(loaded->unknownFields));
+  }
+
+  // Temp files of a previous run killed mid-write (kill -9, power loss); the config's may hold a private key.
+  for (const std::string& path : {healthReportPath(configPath), configPath}) {
+    for (const std::string& removed : removeLeftoverTempFiles(path)) {
+      logInfo(kComponent, "removed ", removed, ", left by an earlier run that was killed while writing");
+    }
   }
 
   Result<std::string> executable = ownExecutable();

@@ -25,7 +25,9 @@ constexpr std::array<ConfigFeature, 14> kConfigFeatures{{
     {"peers", [](const AgentConfig& c) { return !c.peers.empty(); }, true},
     {"update_server_url", [](const AgentConfig& c) { return !c.updateServerUrl.empty(); }, false},
     {"agent_token", [](const AgentConfig& c) { return !c.agentToken.empty() || !c.agentTokenExpiresAt.empty(); }, false},
-    {"host_id", [](const AgentConfig& c) { return !c.hostId.empty(); }, false},
+    // Written by every enrollment: it is data about this host, not a feature to switch on, so it never counts as
+    // configured-but-inactive (the endpoint reporting that will use it is cloud_api_base's row).
+    {"host_id", [](const AgentConfig&) { return false; }, true},
     {"stun_servers", [](const AgentConfig& c) { return !c.stunServers.empty(); }, false},
     {"endpoint_refresh", [](const AgentConfig& c) { return c.endpointRefresh != Duration::zero(); }, false},
     {"cloud_api_base", [](const AgentConfig& c) { return !c.cloudApiBase.empty(); }, false},

@@ -5,11 +5,13 @@
 #include <exception>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include "common/atomic_file.h"
 #include "common/config/config_validation.h"
 #include "common/config/yaml_field_reader.h"
+#include "common/secret_text.h"
 
 namespace nefia {
 namespace {
@@ -121,11 +123,11 @@ void readFault(YamlFieldReader& reader, const YAML::Node& node, const std::strin
   const auto parsedMode = parseFaultMode(mode);
   if (!parsedWorker) {
     problems.add(path + ".worker", worker.empty() ? "required: one of tunnel, forwarder, beacons, updater"
-                                                  : "\"" + worker + "\" is not one of tunnel, forwarder, beacons, updater");
+                                                  : quoteUnlessSecret(worker) + " is not one of tunnel, forwarder, beacons, updater");
   }
   if (!parsedMode) {
     problems.add(path + ".mode", mode.empty() ? "required: one of crash_at_start, hang, garbage"
-                                              : "\"" + mode + "\" is not one of crash_at_start, hang, garbage");
+                                              : quoteUnlessSecret(mode) + " is not one of crash_at_start, hang, garbage");
   }
   if (parsedWorker && parsedMode) fault = FaultInjection{*parsedWorker, *parsedMode};
 }
@@ -200,6 +202,19 @@ void readRoot(YamlFieldReader& reader, const YAML::Node& root, AgentConfig& conf
                      });
 }
 
+// The secrets of a config that failed to load are not registered with the logger yet (a SIGHUP with a new
+// key): hide them here, and every key-shaped text, before the error reaches stderr, the log or the report.
+std::string redactOwnSecrets(const AgentConfig& config, const std::string& error) {
+  std::string text = error;
+  for (const std::string* secret : {&config.privateKey, &config.agentToken}) {
+    if (secret->size() < 8 || isKeyringReference(*secret)) continue;
+    for (std::size_t at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at)) {
+      text.replace(at, secret->size(), kRedactedText);
+    }
+  }
+  return redactKeys(text);
+}
+
 std::string baseName(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -233,6 +248,12 @@ ParsedConfig parseAgentConfig(std::string_view yamlText, const std::string& file
       readRoot(reader, root, parsed.config, options);
       validateAgentConfig(parsed.config, problems);
     }
+  } catch (const YAML::DeepRecursion& error) {
+    // yaml-cpp reports this as "bad file"; say what is wrong instead.
+    problems.addAtLine("", error.mark.is_null() ? 0 : error.mark.line + 1,
+                       "YAML nesting is too deep (" + std::to_string(error.depth()) +
+                           " levels of lists or mappings; agent.yaml needs at most 4): check for unclosed or "
+                           "repeated [ and { brackets");
   } catch (const YAML::ParserException& error) {
     problems.addAtLine("", error.mark.is_null() ? 0 : error.mark.line + 1, "YAML syntax error: " + error.msg);
   } catch (const std::exception& error) {
@@ -249,7 +270,7 @@ Result<LoadedConfig> loadAgentConfig(const std::string& path, const ConfigParseO
   if (!parsed.ok()) {
     std::string message = "config " + path + " is invalid (" + std::to_string(parsed.errors.size()) +
                           (parsed.errors.size() == 1 ? " problem" : " problems") + "; fix them and retry):";
-    for (const std::string& error : parsed.errors) message += "\n  " + error;
+    for (const std::string& error : parsed.errors) message += "\n  " + redactOwnSecrets(parsed.config, error);
     return makeError(message);
   }
   return LoadedConfig{std::move(parsed.config), std::move(parsed.unknownFields)};

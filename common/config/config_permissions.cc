@@ -19,7 +19,8 @@ std::string octal(mode_t mode) {
 
 }  // namespace
 
-Result<PermissionVerdict> checkConfigPermissions(const std::string& path, const AgentConfig& config, bool strict) {
+Result<PermissionVerdict> checkConfigPermissions(const std::string& path, const AgentConfig& config, bool strict,
+                                                 PermissionCheckMoment moment) {
   struct stat info{};
   if (::stat(path.c_str(), &info) != 0) {
     return makeError("cannot check permissions of " + path + ": " + std::strerror(errno));
@@ -28,6 +29,11 @@ Result<PermissionVerdict> checkConfigPermissions(const std::string& path, const 
   const std::string fix = "run: chmod 600 " + path;
   const bool plaintextKey = !config.privateKey.empty() && !isKeyringReference(config.privateKey);
   if (plaintextKey && strict) {
+    if (moment == PermissionCheckMoment::kReload) {
+      return makeError("refusing to load it: " + path + " has mode " + octal(info.st_mode) +
+                       " and holds a plaintext private_key that other users can read; " + fix +
+                       " and send SIGHUP again");
+    }
     return makeError("refusing to start: " + path + " has mode " + octal(info.st_mode) +
                      " and holds a plaintext private_key that other users can read; " + fix +
                      " (or pass --strict-permissions=false to start anyway)");

@@ -13,8 +13,13 @@ struct PermissionVerdict {
   std::string warning;  // empty: nothing to report
 };
 
-// Error (refuse to start): mode & 077 != 0, a plaintext private_key, and strict is true.
+// When the check runs: it decides the wording ("refusing to start" at start; on SIGHUP the agent keeps running
+// on its previous config, so "refusing to load it").
+enum class PermissionCheckMoment { kStart, kReload };
+
+// Error (refuse the config): mode & 077 != 0, a plaintext private_key, and strict is true.
 // Warning: mode & 077 != 0 otherwise. The mode is that of the file path resolves to.
-Result<PermissionVerdict> checkConfigPermissions(const std::string& path, const AgentConfig& config, bool strict);
+Result<PermissionVerdict> checkConfigPermissions(const std::string& path, const AgentConfig& config, bool strict,
+                                                 PermissionCheckMoment moment = PermissionCheckMoment::kStart);
 
 }  // namespace nefia

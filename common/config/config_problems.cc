@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/secret_text.h"
+
 namespace nefia {
 
 std::string parentPath(const std::string& path) {
@@ -31,7 +33,8 @@ void ConfigProblems::addAtLine(const std::string& path, int line, const std::str
     message += line > 0 ? " (" + sources_.fileName() + ":" + std::to_string(line) + ")"
                         : " (" + sources_.fileName() + ")";
   }
-  entries_.push_back(Entry{path, line, std::move(message)});
+  // Field paths are YAML keys, and a key typed as a field name is still a key.
+  entries_.push_back(Entry{path, line, redactKeys(message)});
 }
 
 bool ConfigProblems::failed(const std::string& path) const {

@@ -2,18 +2,24 @@
 // the YAML itself are the loader's; this file only sees typed values, so it also serves configs built in code.
 #include "common/config/config_validation.h"
 
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
 #include <set>
 
 #include "common/base64.h"
 #include "common/config/net_address.h"
 #include "common/config/rfc3339.h"
+#include "common/secret_text.h"
 
 namespace nefia {
 namespace {
 
 constexpr int64_t kMaxKeepaliveSeconds = 65535;
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) { return quoteUnlessSecret(text); }
 
 void checkHostPort(const std::string& value, const std::string& path, ConfigProblems& problems) {
   auto parsed = parseHostPort(value);
@@ -28,7 +34,97 @@ void checkHttpsUrl(const std::string& value, const std::string& path, const char
   if (!isHttpsUrl(value)) problems.add(path, quoted(value) + " must be an https:// URL, e.g. " + example);
 }
 
-void checkPeers(const AgentConfig& config, ConfigProblems& problems) {
+// The tunnel's inner address: IPv4 only in this version (the forwarder's netstack serves one IPv4 address),
+// and an address a host can have: not the network or broadcast address of its prefix, not 0/8, 127/8,
+// multicast or reserved.
+void checkHostAddress(const std::string& text, ConfigProblems& problems) {
+  auto cidr = parseCidr(text);
+  if (!cidr.ok()) {
+    problems.add("address", cidr.error());
+    return;
+  }
+  const std::string example = "; give this agent's own VPN address with the VPN's prefix, e.g. 10.99.0.2/24";
+  if (cidr->address.family != IpFamily::kIpv4) {
+    problems.add("address", quoted(text) + " is an IPv6 address; the tunnel's inner address must be IPv4 in this "
+                                           "version (IPv6 inside the tunnel is not supported yet)" + example);
+    return;
+  }
+  const uint8_t* bytes = cidr->address.bytes.data();
+  const uint32_t host = (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) | bytes[3];
+  const int prefix = cidr->prefixLength;
+  if (prefix == 0) {
+    problems.add("address", quoted(text) + " has prefix /0, which would claim every IPv4 address" + example);
+    return;
+  }
+  if (bytes[0] == 0 || bytes[0] == 127 || bytes[0] >= 224) {
+    problems.add("address", quoted(text) + " is not a usable host address (0.0.0.0/8, loopback, multicast and "
+                                           "reserved addresses are not)" + example);
+    return;
+  }
+  if (prefix <= 30) {
+    const uint32_t hostBits = 0xffffffffu >> prefix;
+    if ((host & hostBits) == 0) {
+      problems.add("address", quoted(text) + " is the network address of its /" + std::to_string(prefix) +
+                                  ", not a host address" + example);
+    } else if ((host & hostBits) == hostBits) {
+      problems.add("address", quoted(text) + " is the broadcast address of its /" + std::to_string(prefix) +
+                                  ", not a host address" + example);
+    }
+  }
+}
+
+bool allZero(const std::vector<uint8_t>& bytes) {
+  uint8_t any = 0;
+  for (uint8_t byte : bytes) any |= byte;
+  return any == 0;
+}
+
+// The plaintext private_key: a 32-byte key that is not all zeros. Its public key is returned so that the peers
+// can be checked against it (a peer with the agent's own key can never complete a handshake).
+std::optional<std::array<uint8_t, crypto_scalarmult_BYTES>> checkPrivateKey(const std::string& key,
+                                                                            ConfigProblems& problems) {
+  if (key.empty()) {
+    problems.add("private_key", "required: a base64 WireGuard private key or keyring:<name>");
+    return std::nullopt;
+  }
+  if (isKeyringReference(key)) return std::nullopt;
+  auto decoded = base64Decode(key);
+  if (!decoded || decoded->size() != crypto_scalarmult_SCALARBYTES) {
+    problems.add("private_key", "not a 32-byte base64 key or keyring:<name> reference");
+    return std::nullopt;
+  }
+  if (allZero(*decoded)) {
+    problems.add("private_key", "is all zeros, which is no usable WireGuard key; generate one with wg genkey");
+    return std::nullopt;
+  }
+  std::array<uint8_t, crypto_scalarmult_BYTES> publicKey{};
+  const int derived = crypto_scalarmult_base(publicKey.data(), decoded->data());
+  sodium_memzero(decoded->data(), decoded->size());
+  if (derived != 0) return std::nullopt;
+  return publicKey;
+}
+
+void checkPeerKey(const PeerEntry& peer, const std::string& path, const std::optional<std::array<uint8_t, 32>>& own,
+                  std::set<std::string>& keys, ConfigProblems& problems) {
+  const std::string field = path + ".public_key";
+  if (peer.publicKey.empty()) {
+    problems.add(field, "required: the operator's base64 WireGuard public key");
+    return;
+  }
+  auto decoded = base64Decode(peer.publicKey);
+  if (!decoded || decoded->size() != 32) {
+    problems.add(field, "not a 32-byte base64 key");
+  } else if (allZero(*decoded)) {
+    problems.add(field, "is all zeros, which is no WireGuard public key; copy the operator's key (wg show)");
+  } else if (own && std::equal(own->begin(), own->end(), decoded->begin())) {
+    problems.add(field, "is this agent's own public key (derived from private_key); give the operator's public key");
+  } else if (!keys.insert(peer.publicKey).second) {
+    problems.add(field, "the same key appears in an earlier peer; each peer needs its own key");
+  }
+}
+
+void checkPeers(const AgentConfig& config, const std::optional<std::array<uint8_t, 32>>& ownPublicKey,
+                ConfigProblems& problems) {
   if (config.peers.empty()) {
     problems.add("peers", "at least one peer is required, with public_key and vpn_addr");
     return;
@@ -42,13 +138,7 @@ void checkPeers(const AgentConfig& config, ConfigProblems& problems) {
   for (std::size_t i = 0; i < config.peers.size(); ++i) {
     const PeerEntry& peer = config.peers[i];
     const std::string path = "peers[" + std::to_string(i) + "]";
-    if (peer.publicKey.empty()) {
-      problems.add(path + ".public_key", "required: the operator's base64 WireGuard public key");
-    } else if (!isBase64Key32(peer.publicKey)) {
-      problems.add(path + ".public_key", "not a 32-byte base64 key");
-    } else if (!keys.insert(peer.publicKey).second) {
-      problems.add(path + ".public_key", "the same key appears in an earlier peer; each peer needs its own key");
-    }
+    checkPeerKey(peer, path, ownPublicKey, keys, problems);
     if (!peer.endpoint.empty()) checkHostPort(peer.endpoint, path + ".endpoint", problems);
     if (peer.vpnAddr.empty()) {
       problems.add(path + ".vpn_addr", "required: the peer's VPN IP address, e.g. 10.99.0.1");
@@ -182,15 +272,11 @@ bool isHttpsUrl(const std::string& text) {
 }
 
 void validateAgentConfig(const AgentConfig& config, ConfigProblems& problems) {
-  if (config.privateKey.empty()) {
-    problems.add("private_key", "required: a base64 WireGuard private key or keyring:<name>");
-  } else if (!isKeyringReference(config.privateKey) && !isBase64Key32(config.privateKey)) {
-    problems.add("private_key", "not a 32-byte base64 key or keyring:<name> reference");
-  }
+  const auto ownPublicKey = checkPrivateKey(config.privateKey, problems);
   if (config.address.empty()) {
     problems.add("address", "required: this agent's VPN address in CIDR notation, e.g. 10.99.0.2/24");
-  } else if (auto cidr = parseCidr(config.address); !cidr.ok()) {
-    problems.add("address", cidr.error());
+  } else {
+    checkHostAddress(config.address, problems);
   }
   for (std::size_t i = 0; i < config.dns.size(); ++i) {
     if (auto address = parseIpAddress(config.dns[i]); !address.ok()) {
@@ -198,7 +284,7 @@ void validateAgentConfig(const AgentConfig& config, ConfigProblems& problems) {
     }
   }
   checkHostPort(config.sshAddr, "ssh_addr", problems);
-  checkPeers(config, problems);
+  checkPeers(config, ownPublicKey, problems);
   if (!config.updateServerUrl.empty()) {
     checkHttpsUrl(config.updateServerUrl, "update_server_url", "https://updates.example.com", problems);
   }

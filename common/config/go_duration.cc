@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "common/secret_text.h"
+
 namespace nefia {
 namespace {
 
@@ -33,7 +35,9 @@ constexpr std::array<Unit, 8> kUnits{{
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 Error invalid(std::string_view text, std::string_view why) {
-  return makeError("\"" + std::string(text) + "\" is not a duration: " + std::string(why) +
+  // A hidden value hides its parts too (the unit name is a piece of the text).
+  if (mayHoldSecret(text)) why = "it looks like a key, not a duration";
+  return makeError(quoteUnlessSecret(text) + " is not a duration: " + std::string(why) +
                    "; use Go syntax such as 30s, 5m, 1h30m or 300ms");
 }
 

@@ -6,10 +6,13 @@
 
 #include <cstring>
 
+#include "common/secret_text.h"
+
 namespace nefia {
 namespace {
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+// Every echoed value goes through quoteUnlessSecret: a key typed into an address field must not leak.
+std::string quoted(std::string_view text) { return quoteUnlessSecret(text); }
 
 // Decimal digits only (no sign, no spaces, no leading zeros unless the value is 0), at most maxValue.
 bool parseDecimal(std::string_view text, int maxValue, int& out) {
@@ -85,8 +88,9 @@ Result<Cidr> parseCidr(std::string_view text) {
   }
   auto address = parseIpAddress(text.substr(0, slash));
   if (!address.ok()) {
-    return makeError(quoted(text) + " is not CIDR notation: " + quoted(text.substr(0, slash)) +
-                     " is not an IP address (e.g. 10.99.0.2/24)");
+    // Never quote a part of a value that is hidden as a whole (a key with a '/' in it).
+    const std::string part = mayHoldSecret(text) ? "the part before the /" : quoted(text.substr(0, slash));
+    return makeError(quoted(text) + " is not CIDR notation: " + part + " is not an IP address (e.g. 10.99.0.2/24)");
   }
   const int maxPrefix = address->family == IpFamily::kIpv4 ? 32 : 128;
   Cidr cidr;
@@ -132,7 +136,8 @@ Result<HostPort> parseHostPort(std::string_view text) {
   if (parseIpAddress(host).ok()) {
     result.isIpLiteral = true;
   } else if (!isHostName(host)) {
-    return makeError(quoted(text) + " is not host:port: " + quoted(host) + " is neither an IP address nor a host name" + example);
+    const std::string part = mayHoldSecret(text) ? "the host" : quoted(host);
+    return makeError(quoted(text) + " is not host:port: " + part + " is neither an IP address nor a host name" + example);
   }
   return result;
 }

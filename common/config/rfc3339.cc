@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "common/secret_text.h"
+
 namespace nefia {
 namespace {
 
@@ -21,8 +23,8 @@ std::optional<int> digits(std::string_view text, std::size_t offset, std::size_t
 bool expect(std::string_view text, std::size_t offset, char c) { return offset < text.size() && text[offset] == c; }
 
 Error invalid(std::string_view text) {
-  return makeError("\"" + std::string(text) +
-                   "\" is not an RFC 3339 time; use the form 2026-06-01T00:00:00Z or 2026-06-01T09:00:00+09:00");
+  return makeError(quoteUnlessSecret(text) +
+                   " is not an RFC 3339 time; use the form 2026-06-01T00:00:00Z or 2026-06-01T09:00:00+09:00");
 }
 
 }  // namespace
@@ -80,8 +82,14 @@ Result<WallTime> parseRfc3339(std::string_view text) {
   }
   if (position != text.size()) return invalid(text);
 
-  const WallTime local = sys_days{date} + hours{*hour} + minutes{*minute} + seconds{*second} + fraction;
-  return WallTime{local - offset};
+  // WallTime counts nanoseconds in 64 bits (years 1677-2262): check in seconds first, never overflow.
+  const sys_seconds whole = sys_days{date} + hours{*hour} + minutes{*minute} + seconds{*second} - offset;
+  constexpr auto kEarliest = floor<seconds>(WallTime::min()) + seconds{1};
+  constexpr auto kLatest = floor<seconds>(WallTime::max()) - seconds{1};
+  if (whole.time_since_epoch() < kEarliest.time_since_epoch() || whole.time_since_epoch() > kLatest.time_since_epoch()) {
+    return makeError(quoteUnlessSecret(text) + " is out of range: times from 1678 to 2261 only");
+  }
+  return WallTime{whole} + fraction;
 }
 
 std::string formatRfc3339(std::chrono::system_clock::time_point time) {

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include "common/secret_text.h"
+
 namespace nefia {
 namespace {
 
@@ -19,7 +21,7 @@ const char* kindOf(const YAML::Node& node) {
   }
 }
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) { return quoteUnlessSecret(text); }
 
 // Well-formed UTF-8 without control characters (C0, DEL, C1). Values end up in logs, the health report
 // and command lines; a newline or an invalid byte there would forge lines or change on rewrite.
@@ -90,7 +92,7 @@ void YamlFieldReader::readMapping(const YAML::Node& node, const std::string& pat
       if (candidate.key == key.Scalar()) field = &candidate;
     }
     if (field == nullptr) {
-      unknownFields_.push_back(childPath);
+      unknownFields_.push_back(redactKeys(childPath));  // logged as a warning: a key as a field name stays hidden
       continue;
     }
     field->read(entry.second, childPath);

@@ -5,6 +5,10 @@
 #include <exception>
 #include <limits>
 
+#include "common/log.h"
+#include "common/secret_text.h"
+#include "common/terminal_text.h"
+
 namespace nefia {
 namespace {
 
@@ -155,6 +159,13 @@ void readReport(const Json& root, std::string& error, HealthReport& report) {
 
 }  // namespace
 
+std::string redactedConfigError(std::string_view text) {
+  // The log's redaction (registered secrets) and then every key-shaped text: a config error never needs to
+  // show a key, and a new config's key is not registered while its reload fails.
+  // Invalid UTF-8 is replaced first: the JSON writer's own replacement must not join two runs into a new key.
+  return redactKeys(Logger::instance().redact(replaceInvalidUtf8(text)));
+}
+
 nlohmann::ordered_json toJson(const HealthReport& report) {
   nlohmann::ordered_json workers = nlohmann::ordered_json::object();
   for (const auto& [name, worker] : report.workers) {
@@ -180,7 +191,7 @@ nlohmann::ordered_json toJson(const HealthReport& report) {
   json["rebuild_count"] = report.rebuildCount;
   json["last_rebuild"] = report.lastRebuild;
   json["goroutines"] = report.goroutines;
-  json["last_config_error"] = report.lastConfigError;
+  json["last_config_error"] = redactedConfigError(report.lastConfigError);
   json["updated_at"] = report.updatedAt;
   json["report_interval_seconds"] = report.reportIntervalSeconds;
   json["pid"] = report.pid;
@@ -195,9 +206,10 @@ nlohmann::ordered_json toJson(const HealthReport& report) {
   return json;
 }
 
-std::string healthReportJsonText(const HealthReport& report) {
+std::string healthReportJsonText(const HealthReport& report, bool asciiOnly) {
   // A config error message may quote arbitrary bytes from agent.yaml: replace invalid UTF-8, never throw.
-  return toJson(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  // asciiOnly escapes everything beyond ASCII, C1 controls included, for printing on a terminal.
+  return toJson(report).dump(2, ' ', asciiOnly, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 Result<HealthReport> healthReportFromJson(std::string_view text) {

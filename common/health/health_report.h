@@ -77,9 +77,14 @@ struct HealthReport {
 };
 
 // Every field, always present (zero values included), in the documented key order of DESIGN.md.
+// last_config_error passes redactedConfigError: the report gets the log's redaction and more.
 nlohmann::ordered_json toJson(const HealthReport& report);
 // Pretty-printed JSON text with a trailing newline; invalid UTF-8 in strings is replaced, never thrown.
-std::string healthReportJsonText(const HealthReport& report);
+// asciiOnly: every non-ASCII character as \uXXXX (for terminals: no C1 control is printed raw).
+std::string healthReportJsonText(const HealthReport& report, bool asciiOnly = false);
+
+// A config error as it may be shown: the logger's registered secrets and every 32-byte base64 key replaced.
+std::string redactedConfigError(std::string_view text);
 
 // Parses JSON text. Missing or null fields get zero values and unknown fields are ignored (newer writers),
 // but a field of the wrong type is an error naming its path, e.g. `peers[1].rx_bytes: expected an unsigned

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "common/logging/log_backups.h"
 
@@ -86,8 +87,12 @@ std::chrono::system_clock::time_point RotatingFileSink::now() const {
 
 Status RotatingFileSink::openFile() {
   if (Status status = createParentDirectories(options_.path); !status.ok()) return status;
-  const int fd = ::open(options_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kLogFileMode);
+  // O_NONBLOCK: a FIFO at the path must not block the open (it is refused below); cleared again for writes.
+  const int fd = ::open(options_.path.c_str(),
+                        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, kLogFileMode);
   if (fd < 0) {
+    // A FIFO without a reader refuses a non-blocking writer with ENXIO.
+    if (errno == ENXIO) return makeError("log file " + options_.path + " is not a regular file; choose another --log-file");
     return makeError("cannot open log file " + options_.path + ": " + errnoText() +
                      "; check the directory's permissions or choose another --log-file");
   }
@@ -108,11 +113,33 @@ Status RotatingFileSink::openFile() {
     ::close(fd);
     return makeError("cannot stat log file " + options_.path + ": " + reason);
   }
+  // A character device (/dev/null, /dev/stderr) is a deliberate choice; a FIFO or socket could block the agent.
+  if (!S_ISREG(info.st_mode) && !S_ISCHR(info.st_mode)) {
+    ::close(fd);
+    return makeError("log file " + options_.path + " is not a regular file; choose another --log-file");
+  }
+  ::fcntl(fd, F_SETFL, O_APPEND);
+  if (S_ISREG(info.st_mode)) fixMode(fd, info.st_mode);
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   size_ = static_cast<std::uint64_t>(info.st_size);
   return Status::success();
 }
+
+void RotatingFileSink::fixMode(int fd, mode_t mode) {
+  if ((mode & 077) == 0) return;
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  if (::fchmod(fd, kLogFileMode) == 0) {
+    notices_.push_back("log file " + options_.path + " had mode " + text +
+                       " (other users could read the agent's log); changed it to 0600");
+  } else {
+    notices_.push_back("log file " + options_.path + " has mode " + text + " and its mode cannot be changed (" +
+                       errnoText() + "): other users can read the agent's log; run: chmod 600 " + options_.path);
+  }
+}
+
+std::vector<std::string> RotatingFileSink::takeNotices() { return std::exchange(notices_, {}); }
 
 void RotatingFileSink::write(const LogRecord&, std::string_view formattedLine) {
   if (fd_ < 0) {

@@ -10,6 +10,9 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
+
+#include <sys/types.h>
 
 #include "common/log.h"
 #include "common/result.h"
@@ -42,7 +45,8 @@ Result<RotatingFileOptions> rotatingFileOptionsFromFlags(std::string path, std::
 // runs on a background thread so a 50 MB gzip never stalls the supervisor's event loop.
 class RotatingFileSink final : public LogSink {
  public:
-  // Creates missing parent directories (mode 0700) and opens or appends to the file (mode 0600).
+  // Creates missing parent directories (mode 0700) and opens or appends to the file (mode 0600; an existing
+  // file with a wider mode is set to 0600, see takeNotices). A FIFO or other non-regular file is refused.
   static Result<std::shared_ptr<RotatingFileSink>> open(RotatingFileOptions options);
   ~RotatingFileSink() override;
   RotatingFileSink(const RotatingFileSink&) = delete;
@@ -55,6 +59,10 @@ class RotatingFileSink final : public LogSink {
   // Blocks until background compression and pruning have finished (tests, orderly shutdown).
   void waitForMaintenance();
 
+  // Warnings about the file found at open (a log that other users could read, fixed or not) for the caller to
+  // log once logging is set up; each is returned once.
+  std::vector<std::string> takeNotices();
+
   const std::string& path() const { return options_.path; }
   std::uint64_t currentSize() const { return size_; }
 
@@ -62,6 +70,8 @@ class RotatingFileSink final : public LogSink {
   explicit RotatingFileSink(RotatingFileOptions options);
   std::chrono::system_clock::time_point now() const;
   Status openFile();
+  // An existing log readable by group or others is set to 0600 (the log names peers and endpoints).
+  void fixMode(int fd, mode_t mode);
   void startMaintenance(std::chrono::system_clock::time_point now);
   // A full disk must not flood stderr: each kind of failure is reported the first time only.
   static void reportOnce(std::atomic<bool>& alreadyReported, const std::string& problem);
@@ -71,6 +81,7 @@ class RotatingFileSink final : public LogSink {
   std::uint64_t size_ = 0;
   std::chrono::system_clock::time_point nextReopenAttempt_{};
   std::thread maintenance_;
+  std::vector<std::string> notices_;
   std::atomic<bool> writeFailureReported_{false};
   std::atomic<bool> maintenanceFailureReported_{false};
 };

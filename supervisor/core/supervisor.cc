@@ -254,7 +254,7 @@ void Supervisor::reload() {
   Result<LoadedConfig> loaded = loadAgentConfig(options_.configPath);
   if (!loaded.ok()) return fail(loaded.error());
   Result<PermissionVerdict> permissions =
-      checkConfigPermissions(options_.configPath, loaded->config, options_.strictPermissions);
+      checkConfigPermissions(options_.configPath, loaded->config, options_.strictPermissions, PermissionCheckMoment::kReload);
   if (!permissions.ok()) return fail(permissions.error());
   if (!permissions->warning.empty()) logWarn(kComponent, permissions->warning);
   Status tunnelConfig = checkTunnelConfig(loaded->config);

@@ -49,5 +49,29 @@ TEST_F(AtomicFileTest, ReadRefusesOversizedFiles) {
   EXPECT_NE(contents.error().find("larger than 100 bytes"), std::string::npos);
 }
 
+// Issue 12 item 8: a FIFO hung the reader in open(2).
+TEST_F(AtomicFileTest, ReadRefusesFifosAtOnce) {
+  const std::string fifo = directory_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ReadFailure failure = ReadFailure::kNone;
+  auto read = readWholeFile(fifo, 100, &failure);  // before the fix: blocks forever (ctest's timeout)
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(failure, ReadFailure::kNotRegularFile);
+  EXPECT_EQ(read.error(), fifo + " is a FIFO (named pipe), not a regular file; give the path of a regular file");
+}
+
+// Issue 12 item 9: agent-health.json.tmp.* stayed forever after a kill -9 in the middle of a write.
+TEST_F(AtomicFileTest, LeftoverTempFilesOfDeadWritersAreRemoved) {
+  const std::string path = directory_ + "/agent-health.json";
+  const std::string dead = path + ".tmp.999999999.12345";  // no such pid (above pid_max)
+  const std::string alive = path + ".tmp.1.777";           // init: a live writer, kept
+  const std::string other = directory_ + "/agent.yaml.tmp.999999999.1";
+  for (const std::string& file : {dead, alive, other}) ASSERT_TRUE(writeFileAtomically(file, "x", 0600).ok());
+  EXPECT_EQ(removeLeftoverTempFiles(path), std::vector<std::string>{dead});
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(alive));
+  EXPECT_TRUE(std::filesystem::exists(other)) << "another file's temp files are not ours to judge";
+}
+
 }  // namespace
 }  // namespace nefia

@@ -23,5 +23,16 @@ TEST(Base64, UrlVariantRoundTripsWithoutPadding) {
   EXPECT_FALSE(base64UrlDecode("-_8B!"));
 }
 
+// Found by the redaction fuzzer (issue 12): libsodium decoded 43 bytes of U+FFFD and "+" as a 32-byte key, so
+// such text passed as a peer's public_key.
+TEST(Base64Test, NonAsciiBytesAreNeverBase64) {
+  std::string text;
+  for (int i = 0; i < 14; ++i) text += "\xef\xbf\xbd";
+  text += "+";
+  EXPECT_FALSE(base64Decode(text + "=").has_value());
+  EXPECT_FALSE(isBase64Key32(text + "="));
+  EXPECT_FALSE(base64UrlDecode("\xef\xbf\xbd\xef").has_value());
+}
+
 }  // namespace
 }  // namespace nefia

@@ -1,5 +1,6 @@
 // The forwarder worker's body: the lwIP Forwarder on the packet link from the tunnel, with the supervisor as
 // its connection broker (connect_request / connect_result with the connected fd). Creates no sockets itself.
+#include <cstdlib>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -82,8 +83,10 @@ class ForwarderBody final : public WorkerBody {
         }
         auto created = forwarder::Forwarder::create(context_.loop, config_, fd, broker_, listenPort_);
         if (!created.ok()) {
-          logError(kComponent, "cannot start the netstack: ", created.error());
-          return;
+          // A forwarder without a netstack cannot do its job, so it must not stay "ready": exit, and the
+          // supervisor reports it (not ready, last_exit "exit 1", status unhealthy) and restarts it with back-off.
+          logError(kComponent, "cannot start the netstack: ", created.error(), "; exiting");
+          std::_Exit(1);
         }
         forwarder_ = std::move(created.value());
         break;

@@ -91,5 +91,36 @@ TEST(CliParser, UsageErrorsExitTwoWithOneLineAndUsage) {
   expectUsageError({}, "a command is required");
 }
 
+// Issue 12 item 10: CLI11's own checks printed DBL_MAX as the bound, "Could not convert", or took "" as 0.
+TEST(CliParser, NumberFlagsSayTheirRangeInWords) {
+  auto firstLine = [](std::initializer_list<const char*> words) {
+    const ParseOutcome outcome = parse(words);
+    EXPECT_FALSE(outcome.commandLine);
+    EXPECT_EQ(outcome.exitCode, kUsageExitCode);
+    return outcome.output.substr(0, outcome.output.find('\n'));
+  };
+  EXPECT_EQ(firstLine({"run", "--log-max-backups", "-1"}),
+            "nefia-agent: --log-max-backups: -1 is out of range; give 0 (keep all) to 100000 (default 5)");
+  EXPECT_EQ(firstLine({"run", "--log-max-age", "-5"}),
+            "nefia-agent: --log-max-age: -5 is out of range; give 0 (no age limit) to 100000 days (default 30)");
+  EXPECT_EQ(firstLine({"run", "--log-max-size", "0"}),
+            "nefia-agent: --log-max-size: 0 is out of range; give 1 to 1048576 (MB, default 50)");
+  EXPECT_EQ(firstLine({"wol", "--mac", "aa:bb:cc:dd:ee:ff", "--port", "70000"}),
+            "nefia-agent: --port: 70000 is out of range; give a UDP port from 1 to 65535 (default 9)");
+  EXPECT_EQ(firstLine({"wol", "--mac", "aa:bb:cc:dd:ee:ff", "--port", ""}),
+            "nefia-agent: --port: an empty value is not a number; give a UDP port from 1 to 65535 (default 9)");
+  EXPECT_EQ(firstLine({"wol", "--mac", "aa:bb:cc:dd:ee:ff", "--port", "9x"}),
+            "nefia-agent: --port: \"9x\" is not a whole number; give a UDP port from 1 to 65535 (default 9)");
+  EXPECT_EQ(firstLine({"run", "--log-max-backups", "99999999999999999999"}),
+            "nefia-agent: --log-max-backups: 99999999999999999999 is out of range; give 0 (keep all) to 100000 "
+            "(default 5)");
+  const ParseOutcome edge = parse({"wol", "--mac", "aa:bb:cc:dd:ee:ff", "--port", "65535"});
+  ASSERT_TRUE(edge.commandLine) << edge.output;
+  EXPECT_EQ(edge.commandLine->wol.port, 65535);
+  const ParseOutcome keepAll = parse({"run", "--log-max-backups", "0"});
+  ASSERT_TRUE(keepAll.commandLine) << keepAll.output;
+  EXPECT_EQ(keepAll.commandLine->run.logMaxBackups, 0);
+}
+
 }  // namespace
 }  // namespace nefia::cli

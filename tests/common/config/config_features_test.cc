@@ -24,7 +24,7 @@ TEST(ConfigFeaturesTest, EveryConfiguredButUnimplementedAreaIsNamed) {
   AgentConfig config = loaded->config;
   config.updateServerUrl = "https://updates.example.com";
   EXPECT_EQ(unsupportedConfiguredFeatures(config),
-            (Names{"update_server_url", "agent_token", "host_id", "stun_servers", "endpoint_refresh",
+            (Names{"update_server_url", "agent_token", "stun_servers", "endpoint_refresh",
                    "cloud_api_base", "derp_servers", "beacons"}));
 }
 
@@ -32,6 +32,14 @@ TEST(ConfigFeaturesTest, DnsIsAcceptedWithoutAWarning) {
   AgentConfig config;
   config.dns = {"10.99.0.1"};
   EXPECT_EQ(unsupportedConfiguredFeatures(config), Names{}) << "dns is documented to have no effect, not unsupported";
+}
+
+// Issue 12 item 10: every enrolled config has host_id (enrollment writes it); it is not a feature to warn about.
+TEST(ConfigFeaturesTest, HostIdWrittenByEnrollmentIsNotReportedAsUnsupported) {
+  auto parsed = parseAgentConfig(config_test::minimalConfig() + "host_id: host-7f3a\n", "agent.yaml");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed.config.hostId, "host-7f3a");
+  EXPECT_EQ(unsupportedConfiguredFeatures(parsed.config), Names{});
 }
 
 TEST(ConfigFeaturesTest, DisabledBeaconsAndExpiryAloneCount) {

@@ -2,6 +2,8 @@
 // testing: section, and the example file shipped for the README.
 #include "common/config/config_loader.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -22,6 +24,10 @@ using Errors = std::vector<std::string>;
 
 ParsedConfig parse(const std::string& yaml, ConfigParseOptions options = {}) {
   return parseAgentConfig(yaml, "agent.yaml", options);
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  return text.replace(text.find(from), from.size(), to);
 }
 
 TEST(ConfigLoaderTest, MinimalConfigGetsTheDocumentedDefaults) {
@@ -233,6 +239,52 @@ TEST(ConfigLoaderTest, PlaintextSecretsAreRedactedFromLogsOnceRegistered) {
   logger.clearSecrets();
 }
 
+// Issue 12 item 10: yaml-cpp says "bad file" when its depth guard trips.
+TEST(ConfigLoaderTest, DeepNestingSaysWhatIsWrong) {
+  const ParsedConfig parsed = parse("a: " + std::string(3000, '[') + std::string(3000, ']') + "\n");
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  const std::string& error = parsed.errors[0];
+  EXPECT_EQ(error.rfind("YAML nesting is too deep (", 0), 0u) << error;  // yaml-cpp's limit: 500 or 2000 levels
+  EXPECT_NE(error.find(" levels of lists or mappings; agent.yaml needs at most 4): check for unclosed or repeated "
+                       "[ and { brackets (agent.yaml:1)"),
+            std::string::npos)
+      << error;
+}
+
+// Issue 12 item 5: a private key typed into the wrong field was echoed (in full, or the part before a '/').
+TEST(ConfigLoaderTest, KeyTypedIntoAnotherFieldIsNeverEchoed) {
+  const std::string key = "kP3m/Zq9XvA2bL7c+YtR0wEeUu5sNnHhJjKk1fGgDdI=";  // a '/' in the middle
+  const std::vector<std::string> configs = {
+      replaced(minimalConfig(), "10.99.0.2/24", key),
+      replaced(minimalConfig(), "10.99.0.2/24", key + "/24"),
+      replaced(minimalConfig(), "51820\n", key + "\n"),
+      replaced(minimalConfig(), "192.0.2.1:51820", key + ":51820"),
+      replaced(minimalConfig(), "vpn_addr: 10.99.0.1", "vpn_addr: " + key),
+      minimalConfig() + "ssh_addr: \"" + key + ":22\"\n",
+      minimalConfig() + "dns: [\"" + key + "\"]\n",
+      minimalConfig() + "endpoint_refresh: \"" + key + "\"\n",
+      minimalConfig() + "agent_token_expires_at: \"" + key + "\"\n",
+      minimalConfig() + "derp_auto_select: \"" + key + "\"\n",
+      minimalConfig() + "stun_servers: [\"" + key + "\"]\n",
+      minimalConfig() + "\"" + key + "\": 1\n",
+  };
+  for (const std::string& config : configs) {
+    const std::string& line = config;
+    const ParsedConfig parsed = parse(config);
+    ASSERT_FALSE(parsed.errors.empty() && parsed.unknownFields.empty()) << line;
+    std::vector<std::string> texts = parsed.errors;
+    texts.insert(texts.end(), parsed.unknownFields.begin(), parsed.unknownFields.end());
+    for (const std::string& text : texts) {
+      EXPECT_EQ(text.find(key.substr(0, 4)), std::string::npos) << line << " -> " << text;
+      EXPECT_EQ(text.find(key.substr(5, 10)), std::string::npos) << line << " -> " << text;
+    }
+  }
+  const ParsedConfig cidr = parse(replaced(minimalConfig(), "10.99.0.2/24", key));
+  ASSERT_EQ(cidr.errors.size(), 1u);
+  EXPECT_EQ(cidr.errors[0], "address: a value that looks like a key (not shown) is not CIDR notation: the part before "
+                            "the / is not an IP address (e.g. 10.99.0.2/24) (agent.yaml:3)");
+}
+
 class ConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -254,6 +306,34 @@ TEST_F(ConfigFileTest, LoadErrorNamesTheFileAndEveryProblem) {
             "  peers: at least one peer is required, with public_key and vpn_addr (agent.yaml)\n"
             "  listen_port: \"70000\" is not a port number (0-65535) (agent.yaml:1)\n"
             "  address: \"nowhere\" is not CIDR notation: the /prefix is missing (e.g. 10.99.0.2/24) (agent.yaml:2)");
+}
+
+// On SIGHUP the new file's own key is not registered with the logger yet: the load error must hide it.
+TEST_F(ConfigFileTest, LoadErrorHidesTheFilesOwnSecretsWhereverTheyAppear) {
+  const std::string path = directory_ + "/agent.yaml";
+  const std::string token = "nfa_live_not_registered_yet";
+  ASSERT_TRUE(writeFileAtomically(path, minimalConfig() + "agent_token: " + token + "\nhost_id: 5\n" +
+                                            "beacons: {scripts: [{name: \"" + token + "\", command: x, interval: 1m}, {name: \"" + token +
+                                            "\", command: y, interval: 1m}]}\n", 0600)
+                  .ok());
+  Logger::instance().clearSecrets();
+  auto loaded = loadAgentConfig(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().find(token), std::string::npos) << loaded.error();
+  EXPECT_NE(loaded.error().find("[redacted]"), std::string::npos) << loaded.error();
+}
+
+// Issue 12 item 8: a FIFO as config hung `run` in open(2).
+TEST_F(ConfigFileTest, FifoAndDirectoryAreRefusedAtOnce) {
+  const std::string fifo = directory_ + "/agent.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto loaded = loadAgentConfig(fifo);  // before the fix: blocks forever (ctest's timeout)
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error(), "cannot load config: " + fifo +
+                                " is a FIFO (named pipe), not a regular file; give the path of a regular file");
+  auto directory = loadAgentConfig(directory_);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().find("is a directory, not a regular file"), std::string::npos) << directory.error();
 }
 
 TEST_F(ConfigFileTest, MissingAndOversizedFilesAreClearErrors) {

@@ -54,7 +54,49 @@ TEST(ConfigValidationTest, AddressMustBeCidr) {
   EXPECT_EQ(errorsOf(withLine(3, "address: 10.99.0.2")),
             (Errors{"address: \"10.99.0.2\" is not CIDR notation: the /prefix is missing (e.g. 10.99.0.2/24) "
                     "(agent.yaml:3)"}));
-  EXPECT_TRUE(errorsOf(withLine(3, "address: fd00:99::2/64")).empty());
+}
+
+// Issue 12 item 3: these passed validation, then the forwarder could not start its netstack.
+TEST(ConfigValidationTest, AddressMustBeAnIpv4HostAddress) {
+  const std::string advice = "; give this agent's own VPN address with the VPN's prefix, e.g. 10.99.0.2/24 (agent.yaml:3)";
+  EXPECT_EQ(errorsOf(withLine(3, "address: fd00::8/64")),
+            (Errors{"address: \"fd00::8/64\" is an IPv6 address; the tunnel's inner address must be IPv4 in this "
+                    "version (IPv6 inside the tunnel is not supported yet)" + advice}));
+  EXPECT_EQ(errorsOf(withLine(3, "address: 0.0.0.0/0")),
+            (Errors{"address: \"0.0.0.0/0\" has prefix /0, which would claim every IPv4 address" + advice}));
+  EXPECT_EQ(errorsOf(withLine(3, "address: 0.0.0.0/24")),
+            (Errors{"address: \"0.0.0.0/24\" is not a usable host address (0.0.0.0/8, loopback, multicast and "
+                    "reserved addresses are not)" + advice}));
+  EXPECT_EQ(errorsOf(withLine(3, "address: 10.99.0.0/24")),
+            (Errors{"address: \"10.99.0.0/24\" is the network address of its /24, not a host address" + advice}));
+  EXPECT_EQ(errorsOf(withLine(3, "address: 10.99.0.255/24")),
+            (Errors{"address: \"10.99.0.255/24\" is the broadcast address of its /24, not a host address" + advice}));
+  for (const char* unusable : {"127.0.0.2/8", "224.0.0.5/24", "255.255.255.255/32"}) {
+    EXPECT_EQ(errorsOf(withLine(3, std::string("address: ") + unusable)).size(), 1u) << unusable;
+  }
+  for (const char* usable : {"10.99.0.2/24", "10.99.0.0/31", "10.99.0.1/31", "10.99.0.7/32", "100.64.0.1/10"}) {
+    EXPECT_TRUE(errorsOf(withLine(3, std::string("address: ") + usable)).empty()) << usable;
+  }
+}
+
+TEST(ConfigValidationTest, PrivateKeyMustNotBeAllZeros) {
+  EXPECT_EQ(errorsOf(withLine(1, "private_key: \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"")),
+            (Errors{"private_key: is all zeros, which is no usable WireGuard key; generate one with wg genkey "
+                    "(agent.yaml:1)"}));
+}
+
+TEST(ConfigValidationTest, PeerMustNotBeTheAgentItselfOrAllZeros) {
+  const std::string ownPublicKey = "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk=";  // wg pubkey of kAgentKey
+  EXPECT_EQ(errorsOf(withLine(5, "  - public_key: \"" + ownPublicKey + "\"")),
+            (Errors{"peers[0].public_key: is this agent's own public key (derived from private_key); give the "
+                    "operator's public key (agent.yaml:5)"}));
+  EXPECT_EQ(errorsOf(withLine(5, "  - public_key: \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"")),
+            (Errors{"peers[0].public_key: is all zeros, which is no WireGuard public key; copy the operator's key "
+                    "(wg show) (agent.yaml:5)"}));
+  // With the private key in the keyring the agent cannot know its public key here: no false alarm.
+  std::string keyringConfig = withLine(1, "private_key: keyring:wg");
+  keyringConfig.replace(keyringConfig.find(kPeerKey), kPeerKey.size(), ownPublicKey);
+  EXPECT_TRUE(errorsOf(keyringConfig).empty());
 }
 
 TEST(ConfigValidationTest, ListenPortMustBeAPortNumber) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/atomic_file.h"
+#include "common/log.h"
 #include "tests/common/health/health_test_support.h"
 
 namespace nefia {
@@ -101,6 +102,23 @@ TEST(HealthReportTest, InvalidUtf8InAConfigErrorIsWrittenNotThrown) {
   auto read = healthReportFromJson(text);
   ASSERT_TRUE(read.ok()) << read.error();
   EXPECT_EQ(read->lastConfigError, "agent.yaml:3: bad byte \xef\xbf\xbd");
+}
+
+// Issue 12 item 5: `address: <key>` + SIGHUP wrote the key verbatim into last_config_error (mode 0640).
+TEST(HealthReportTest, LastConfigErrorGetsTheLogsRedactionAndHidesEveryKey) {
+  const std::string registered = "nfa_live_registered_token";
+  const std::string key = "kP3m/Zq9XvA2bL7c+YtR0wEeUu5sNnHhJjKk1fGgDdI=";
+  Logger::instance().registerSecret(registered);
+  HealthReport report = sampleReport();
+  report.lastConfigError = "token " + registered + ", address: \"" + key + "\" is not CIDR notation";
+  const std::string text = healthReportJsonText(report);
+  Logger::instance().clearSecrets();
+  EXPECT_EQ(text.find(registered), std::string::npos) << text;
+  EXPECT_EQ(text.find(key.substr(0, 43)), std::string::npos) << text;
+  auto read = healthReportFromJson(text);
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(read->lastConfigError, "token [redacted], address: \"[redacted]\" is not CIDR notation");
+  EXPECT_EQ(read->peers, sampleReport().peers) << "public keys of peers are meant to be shown";
 }
 
 TEST(HealthReportTest, ReadErrorsNameThePath) {

@@ -4,7 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "common/config/rfc3339.h"
+#include "common/health/status_text.h"
 #include "tests/common/health/health_test_support.h"
 
 namespace nefia {
@@ -101,9 +104,132 @@ TEST_F(StatusCommandTest, MissingReportAsksWhetherTheAgentRuns) {
 TEST_F(StatusCommandTest, UnreadableReportSaysWhichPathAndWhatToDo) {
   std::filesystem::create_directory(reportPath_);  // readable by root too, unlike a chmod 000 file
   EXPECT_EQ(run(), kStatusExitReportUnreadable);
-  EXPECT_NE(err_.str().find("cannot read health report"), std::string::npos) << err_.str();
-  EXPECT_NE(err_.str().find(reportPath_), std::string::npos) << err_.str();
-  EXPECT_NE(err_.str().find("Run status as the user the agent runs as"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("cannot read health report: " + reportPath_ + " is a directory, not a regular file"),
+            std::string::npos)
+      << err_.str();
+  EXPECT_NE(err_.str().find("The agent never writes such a file: remove " + reportPath_), std::string::npos)
+      << err_.str();
+}
+
+// Issue 12 item 8: a FIFO as health file hung `status` in open(2).
+TEST_F(StatusCommandTest, FifoReportIsRefusedAtOnce) {
+  ASSERT_EQ(::mkfifo(reportPath_.c_str(), 0600), 0);
+  EXPECT_EQ(run(), kStatusExitReportUnreadable);  // before the fix: blocks forever (ctest's timeout)
+  EXPECT_NE(err_.str().find(reportPath_ + " is a FIFO (named pipe), not a regular file"), std::string::npos)
+      << err_.str();
+}
+
+// Issue 12 item 10: an oversized report suggested running status as another user.
+TEST_F(StatusCommandTest, OversizedReportIsNotAPermissionProblem) {
+  writeRaw(std::string(kMaxHealthReportBytes + 1, ' '));
+  EXPECT_EQ(run(), kStatusExitReportUnreadable);
+  EXPECT_NE(err_.str().find("is larger than 4194304 bytes. The agent never writes such a file: remove " + reportPath_),
+            std::string::npos)
+      << err_.str();
+  EXPECT_EQ(err_.str().find("Run status as the user"), std::string::npos) << err_.str();
+}
+
+// Issue 12 item 7: after the clock steps back a hung agent's last report lies in the future.
+TEST_F(StatusCommandTest, ReportFromTheFutureIsStale) {
+  HealthReport report = sampleReport();
+  report.updatedAt = "2026-11-26T13:00:12Z";  // one hour ahead of now
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitReportStale);
+  EXPECT_NE(out_.str().find("Report Updated: 2026-11-26T13:00:12Z (1h0m0s in the future)"), std::string::npos)
+      << out_.str();
+  EXPECT_NE(err_.str().find("is stale: last updated 2026-11-26T13:00:12Z, 1h0m0s in the future, although the agent "
+                            "writes it every 10s. The system clock was set back"),
+            std::string::npos)
+      << err_.str();
+  report.updatedAt = "2026-11-26T12:00:42Z";  // 30 s ahead: within 3 intervals, a small clock skew
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+}
+
+TEST_F(StatusCommandTest, YearsBeyondTheClocksRangeAreCorruptNotHugeAges) {
+  HealthReport report = sampleReport();
+  report.updatedAt = "9999-12-31T23:59:59Z";
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitReportCorrupt);
+  EXPECT_NE(err_.str().find("updated_at: missing or not an RFC 3339 timestamp in years 1678-2261 "
+                            "(\"9999-12-31T23:59:59Z\")"),
+            std::string::npos)
+      << err_.str();
+  report = sampleReport();
+  report.lastRebuild = "0001-01-01T00:00:00Z";
+  report.peers[0].lastHandshake = "9999-01-01T00:00:00Z";
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("last handshake 9999-01-01T00:00:00Z (not an RFC 3339 time)"), std::string::npos)
+      << out_.str();
+}
+
+TEST_F(StatusCommandTest, ExtremeNumbersPrintTheirValue) {
+  HealthReport report = sampleReport();
+  report.uptimeSeconds = std::numeric_limits<std::int64_t>::max();
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("Uptime: 2562047788015215h30m7s\n"), std::string::npos) << out_.str();
+  report.uptimeSeconds = -5;
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("Uptime: invalid (-5)\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(StatusCommandTest, ReportIntervalOutOfRangeIsCorrupt) {
+  for (std::int64_t interval : {std::int64_t{-1}, kMaxReportIntervalSeconds + 1, std::numeric_limits<std::int64_t>::max()}) {
+    HealthReport report = sampleReport();
+    report.reportIntervalSeconds = interval;
+    ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+    EXPECT_EQ(run(), kStatusExitReportCorrupt) << interval;
+    EXPECT_NE(err_.str().find("is corrupt: report_interval_seconds: " + std::to_string(interval) +
+                              " is out of range (1-86400)"),
+              std::string::npos)
+        << err_.str();
+  }
+  HealthReport report = sampleReport();
+  report.reportIntervalSeconds = kMaxReportIntervalSeconds;
+  report.updatedAt = "2026-11-25T12:00:12Z";  // a day old: fresh for a daily writer
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+}
+
+TEST_F(StatusCommandTest, ControlCharactersInEveryFieldAreEscaped) {
+  HealthReport report = sampleReport();
+  report.status = "ok\x1b[2J";
+  report.version = "v1\rHealth Status: ok";
+  report.lastConfigError = "bad\nConfig Error: none\x7f";
+  report.peers[0].vpnAddr = "10.99.0.1\x1b]0;title\x07";
+  report.peers[0].endpoint = "x\xc2\x9by";  // C1 CSI
+  report.workers["tunnel"].state = "ready\x08\x08";
+  report.workers["tunnel"].lastExit = std::string("exit\0 1", 7);
+  report.workers["evil\x1b"] = WorkerHealth{};
+  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  const std::string text = out_.str();
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    EXPECT_TRUE(byte == '\n' || (byte >= 0x20 && byte != 0x7f)) << "raw control byte " << int(byte) << " in\n" << text;
+  }
+  EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+  EXPECT_NE(text.find("Health Status: ok\\x1b[2J\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Config Error: bad\\x0aConfig Error: none\\x7f\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("endpoint x\\u009by"), std::string::npos) << text;
+  EXPECT_NE(text.find("last exit exit\\x00 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("Worker evil\\x1b"), std::string::npos) << text;
+  EXPECT_EQ(run(true), kStatusExitOk);
+  for (char c : out_.str()) EXPECT_LT(static_cast<unsigned char>(c), 0x80) << "--json prints only ASCII";
+}
+
+// Issue 12 item 5: status printed a key that an older agent (or anyone) wrote into last_config_error.
+TEST_F(StatusCommandTest, ConfigErrorNeverShowsAKey) {
+  const std::string key = "kP3m/Zq9XvA2bL7c+YtR0wEeUu5sNnHhJjKk1fGgDdI=";
+  writeRaw("{\"updated_at\":\"2026-11-26T12:00:10Z\",\"last_config_error\":\"address: \\\"" + key +
+           "\\\" is not CIDR\"}");
+  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("Config Error: address: \"[redacted]\" is not CIDR\n"), std::string::npos) << out_.str();
+  EXPECT_EQ(run(true), kStatusExitOk);
+  EXPECT_EQ(out_.str().find(key.substr(0, 43)), std::string::npos) << out_.str();
 }
 
 TEST_F(StatusCommandTest, CorruptJsonIsReportedWithThePath) {

@@ -176,6 +176,29 @@ TEST_F(RotatingFileSinkTest, AppendsToAnExistingFileAndCountsItsSize) {
   ASSERT_EQ(listLogBackups(logPath_).size(), 1u);
 }
 
+// Issue 12 item 9: an existing 0644 log was appended to as is. Decision: fix it to 0600 and say so.
+TEST_F(RotatingFileSinkTest, AnExistingLogReadableByOthersIsSetTo0600WithANotice) {
+  { std::ofstream(logPath_) << "old line\n"; }
+  ASSERT_EQ(::chmod(logPath_.c_str(), 0644), 0);
+  auto sink = openSink(1 << 20, 5, 30);
+  ASSERT_NE(sink, nullptr);
+  struct stat info{};
+  ASSERT_EQ(::stat(logPath_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  EXPECT_EQ(sink->takeNotices(), std::vector<std::string>{"log file " + logPath_ +
+                                                          " had mode 0644 (other users could read the agent's log); "
+                                                          "changed it to 0600"});
+  EXPECT_TRUE(sink->takeNotices().empty()) << "each notice is given once";
+}
+
+// Issue 12 item 8, for the log: a FIFO at --log-file must be refused, not block the agent's start.
+TEST_F(RotatingFileSinkTest, AFifoAsLogFileIsRefused) {
+  ASSERT_EQ(::mkfifo(logPath_.c_str(), 0600), 0);
+  auto sink = RotatingFileSink::open(options(1 << 20, 5, 30));
+  ASSERT_FALSE(sink.ok());
+  EXPECT_EQ(sink.error(), "log file " + logPath_ + " is not a regular file; choose another --log-file");
+}
+
 TEST_F(RotatingFileSinkTest, CompressesABackupLeftUncompressedByAPreviousRun) {
   const std::string leftover = directory_.path() + "/agent-2026-11-25T10-00-00.000.log";
   { std::ofstream(leftover) << "from a crash\n"; }
