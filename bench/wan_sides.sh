@@ -112,3 +112,25 @@ stop_side() {
 }
 cleanup_agent_wireguard_socket() { rm -f "/var/run/wireguard/$AGENT_WG_IF.sock"; }
 CLEANUP_HOOKS+=(cleanup_agent_wireguard_socket)
+
+# run_interactive SCENARIO SIDE: --sessions ssh sessions echoing while one bulk download (and, with --dir up,
+# one upload) runs; records echo p50/p99, the bulk rate and the side's PSS per open connection.
+run_interactive() {
+  local scenario=$1 side=$2 dir json
+  for dir in ${dirs//,/ }; do
+    json=$(op timeout $((seconds * 2 + sessions + 120)) "$PY" bench/wan_interactive.py --sessions "$sessions" --seconds $((seconds * 2)) --bulk "$dir" \
+      --pss-pids "$(side_pids | tr ' ' ,)" -- ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no \
+      -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes \
+      "$TEST_USER@10.99.0.2") || { record "$scenario" interactive "$dir" "$side" fail - "load=$(cut -d' ' -f1 /proc/loadavg)"; continue; }
+    $PY - "$json" "$sessions" <<'PY' | while IFS=$'\t' read -r tool value unit extra; do record "$scenario" "$tool" "$dir" "$side" "$value" "$unit" "$extra"; done
+import json, sys
+r, n = json.loads(sys.argv[1]), int(sys.argv[2])
+load = open("/proc/loadavg").read().split()[0]
+extra = f"echoes={r['echoes']} unanswered={r['unanswered']} load={load}"
+print(f"echo p50\t{r['echo_p50_ms']}\tms\t{extra}")
+print(f"echo p99\t{r['echo_p99_ms']}\tms\t{extra}")
+print(f"bulk\t{r['bulk_mbit']}\tMbit/s\t{n} sessions open")
+print(f"PSS/conn\t{(r['pss_open_kib'] - r['pss_idle_kib']) / (n + 1):.0f}\tKiB\tidle {r['pss_idle_kib']} KiB, {n + 1} open {r['pss_open_kib']} KiB")
+PY
+  done
+}
