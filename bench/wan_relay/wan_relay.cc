@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
   double delay_ms = 0, jitter_ms = 0, loss_percent = 0;
   double delay_ab = -1, delay_ba = -1, loss_ab = -1, loss_ba = -1;
   uint64_t seed = 1;
-  size_t queue_slots = 65536;
+  size_t queue_slots = 16384;  // 32 MiB a direction: 1 Gbit/s for 190 ms one way
   app.add_option("--listen-a", listen_a, "IPV4:PORT that peer A sends to")->required();
   app.add_option("--peer-a", peer_a, "IPV4:PORT of peer A")->required();
   app.add_option("--listen-b", listen_b, "IPV4:PORT that peer B sends to")->required();
