@@ -167,6 +167,11 @@ phase_tools() {  # phase_tools iperf|ssh RTT: the selected tools of that phase, 
   (IFS=,; echo "${out[*]}")
 }
 
+report_partial() {  # on failure, what was measured until then
+  [ "$1" != 0 ] && [ -s "$WORK/results" ] && { echo "---- measured before the failure ----"; $PY bench/wan_report.py "$WORK/results" "$WORK/relay.log"; }
+  return 0
+}
+CLEANUP_HOOKS=(report_partial "${CLEANUP_HOOKS[@]}")
 echo "wan_bench: build $build, relay $relay; $(uptime)"
 make_topology
 make_relay_path

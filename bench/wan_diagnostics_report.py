@@ -23,6 +23,10 @@ def ss_seconds(path):
             if moved >= current.get("moved", -1):
                 current.clear()
                 current.update(fields, moved=moved)
+                for key, pattern in (("wscale", r"wscale:(\d+,\d+)"), ("rwnd_limited", r"rwnd_limited:\S+\(([0-9.]+)%\)"),
+                                     ("cc", r"^\s*(\w+) wscale")):
+                    found = re.search(pattern, line)
+                    current[key] = found.group(1) if found else "-"
     return samples
 
 
@@ -56,17 +60,20 @@ def probe_seconds(path):
 
 def main(iperf_path, ss_path, probes_path, drops_before, drops_after):
     rates, ss, probes = iperf_seconds(iperf_path), ss_seconds(ss_path), probe_seconds(probes_path)
-    print("sec | Mbit/s | operator ss: cwnd seg / snd_wnd KiB / rcv_space KiB / rtt ms | "
+    print("sec | Mbit/s | operator ss: cwnd seg / snd_wnd KiB / rcv_space KiB / rtt ms / rwnd-limited % | "
           "lwIP: cwnd KiB (max) / ssthresh KiB / peer window KiB / rcv_wnd KiB / fast rexmit / RTO")
     for i in range(max(len(rates), len(ss), len(probes))):
         rate = f"{rates[i]:7.1f}" if i < len(rates) else "      -"
         s = ss[i] if i < len(ss) else {}
         kernel = (f"{s.get('cwnd', '-'):>5} / {int(s.get('snd_wnd', 0)) // 1024:6} / {int(s.get('rcv_space', 0)) // 1024:6} / "
-                  f"{s.get('rtt', '-')}")
+                  f"{s.get('rtt', '-')} / {s.get('rwnd_limited', '-')}")
         p = probes[i] if i < len(probes) else None
         lwip = (f"{p['cwnd'] // 1024:6} / {(p['ssthresh'] or 0) // 1024:6} / {p['snd_wnd'] // 1024:6} / "
                 f"{p['rcv_wnd'] // 1024:6} / {p['rexmit']:3} / {p['rto']:2}") if p else "-"
         print(f"{i:3} | {rate} | {kernel} | {lwip}")
+    scales = sorted({x.get("wscale", "-") for x in ss if x} - {"-"})
+    print(f"operator ss: wscale (first: the shift the agent side announced, which scales its window; second: the operator's) {', '.join(scales) or '-'}, "
+          f"congestion control {', '.join(sorted({x.get('cc', '-') for x in ss if x})) or '-'}")
     before, after = [list(map(int, x.split())) for x in (drops_before, drops_after)]
     print("UDP receive-buffer drops (UdpRcvbufErrors) operator/relay/agent: "
           + "/".join(str(b - a) for a, b in zip(before, after)))

@@ -21,18 +21,6 @@ start_agent_iperf3() {
   PIDS_TO_KILL+=("$IPERF_PID")
   wait_until 10 listening 5201 || fail "iperf3 server did not start"
 }
-# Listening sockets take the namespace's congestion control when created and accepted ones inherit it, so a
-# change of net.ipv4.tcp_congestion_control needs new listeners.
-restart_agent_servers() {
-  kill "$IPERF_PID" "$SSHD_PID" 2>/dev/null || true
-  wait "$IPERF_PID" "$SSHD_PID" 2>/dev/null || true
-  start_agent_iperf3
-  ag /usr/sbin/sshd -f "$WORK/sshd_config" -D -e >> "$WORK/sshd.log" 2>&1 &
-  SSHD_PID=$!
-  PIDS_TO_KILL+=("$SSHD_PID")
-  wait_until 10 listening 22 || fail "sshd did not restart"
-}
-
 path_endpoints() {  # path_endpoints relay|direct: "OPERATOR_SENDS_TO AGENT_SENDS_TO"
   if [ "$1" = relay ]; then echo "$RELAY_FOR_OPERATOR $RELAY_FOR_AGENT"; else echo "192.0.2.2:$AGENT_PORT 192.0.2.1:$OP_PORT"; fi
 }
@@ -51,9 +39,10 @@ point_peers_at() {  # point_peers_at relay|direct: both peers' endpoints (the ag
 
 side_reachable() { op ping -c 1 -W 1 -q 10.99.0.2; }
 
-start_kernel_side() {  # start_kernel_side bbr|cubic
-  ag sysctl -qw net.ipv4.tcp_congestion_control="$1"
-  restart_agent_servers
+# start_kernel_side bbr|cubic. The namespace keeps the host's default (BBR): a namespace other than the
+# first may only pick an algorithm listed in the host's net.ipv4.tcp_allowed_congestion_control (EPERM
+# otherwise), so CUBIC is set on the route to the operator (`congctl`), which accepted sockets take too.
+start_kernel_side() {
   ip netns exec "$NS_AG" env WG_PROCESS_FOREGROUND=1 wireguard-go "$AGENT_WG_IF" >> "$WORK/wireguard-go-agent.log" 2>&1 &
   SIDE_PIDS=("$!")
   PIDS_TO_KILL+=("$!")
@@ -64,6 +53,7 @@ start_kernel_side() {  # start_kernel_side bbr|cubic
     peer "$OP_PUB" allowed-ips 10.99.0.1/32 endpoint "${endpoints[1]}"
   ip -n "$NS_AG" addr add 10.99.0.2/24 dev "$AGENT_WG_IF"
   ip -n "$NS_AG" link set "$AGENT_WG_IF" mtu 1420 up
+  [ "$1" = cubic ] && ip -n "$NS_AG" route replace 10.99.0.0/24 dev "$AGENT_WG_IF" src 10.99.0.2 congctl cubic
   ag sysctl -qw net.ipv4.conf.all.route_localnet=1
   ag iptables -t nat -A PREROUTING -d 10.99.0.2 -p tcp --dport 5201 -j DNAT --to-destination 127.0.0.1:5201
   ag iptables -t nat -A PREROUTING -d 10.99.0.2 -p tcp --dport 22 -j DNAT --to-destination 127.0.0.1:22
@@ -71,7 +61,6 @@ start_kernel_side() {  # start_kernel_side bbr|cubic
 }
 
 start_agent_side() {  # the forwarder serves one target: iperf3 first, switch_side_to_sshd moves it to sshd
-  ag sysctl -qw net.ipv4.tcp_congestion_control=bbr
   local endpoints
   read -r -a endpoints <<< "$(path_endpoints "$CURRENT_PATH")"
   AGENT_SSH_ADDR=127.0.0.1:5201 AGENT_PEER_ENDPOINT=${endpoints[1]} write_agent_config
