@@ -68,7 +68,7 @@ record() {
 iperf_rate() {  # iperf_rate PORT STREAMS up|down: Mbit/s received, or "fail"
   local flags=(-c 10.99.0.2 -p "$1" -t "$seconds" -P "$2" -J)
   [ "$3" = down ] && flags+=(-R)
-  op timeout $((seconds + 30)) iperf3 "${flags[@]}" > "$WORK/iperf.json" 2>"$WORK/iperf.err" || { echo fail; return; }
+  op timeout $((seconds + 30)) iperf3 "${flags[@]}" > "$WORK/iperf.json" 2>&1 || { echo "fail($(grep -o '"error":.*' "$WORK/iperf.json" | head -1 | tr -d ' '))"; return; }
   $PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["end"]["sum_received"]; print("%.1f" % (r["bits_per_second"] / 1e6))' \
     "$WORK/iperf.json" 2>/dev/null || echo fail
 }
@@ -126,12 +126,14 @@ PY
 run_scenario() {
   local side=$1 rtt=$2 loss=$3 scenario tool dir
   scenario="rtt=$rtt"; [ "$loss" != 0 ] && scenario+=" loss=$loss%"
+  # Datagrams still in the relay's delay line would make the operator roam back to it: stop it before
+  # the peers take the direct veth.
+  stop_relay
   if [ "$rtt" = direct ]; then point_peers_at direct; else
-    point_peers_at relay
-    stop_relay
     start_relay "$relay" --delay "$($PY -c "print($rtt / 2)")" --jitter "$jitter" --loss "$loss"
-    wait_until 20 side_reachable || fail "($side) $scenario: the agent is not reachable through the relay"
+    point_peers_at relay
   fi
+  wait_until 20 side_reachable || fail "($side) $scenario: the agent is not reachable"
   for tool in ${4//,/ }; do
     if [ "$tool" = interactive ]; then run_interactive "$scenario" "$side"; continue; fi
     for dir in ${dirs//,/ }; do measure "$scenario" "$tool" "$dir" "$side"; done

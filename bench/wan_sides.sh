@@ -1,5 +1,7 @@
 # The agent sides bench/wan_bench.sh compares: (a) wireguard-go + kernel TCP with BBR, (cubic) the same with
-# CUBIC, (b) nefia-agent; and which path (relay or the direct veth) the peers use. Source after topology.sh.
+# CUBIC, (b) nefia-agent; and which path (relay or the direct veth) the peers use. Source after topology.sh;
+# run_interactive reads wan_bench.sh's settings (dirs, seconds, sessions).
+# shellcheck shell=bash disable=SC2154
 
 AGENT_WG_IF=nwa-wg$SUFFIX
 CURRENT_SIDE=""
@@ -77,7 +79,7 @@ start_side() {
 }
 
 # All processes of the side: for (b) the supervisor and its workers.
-side_pids() { echo "${SIDE_PIDS[@]}" $(pgrep -P "${SIDE_PIDS[0]}" || true); }
+side_pids() { echo "${SIDE_PIDS[@]}" "$(pgrep -P "${SIDE_PIDS[0]}" | paste -sd" " || true)"; }
 
 switch_side_to_sshd() {
   if [ "$1" = b ]; then
