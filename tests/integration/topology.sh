@@ -101,7 +101,9 @@ CONF
   wait_until 10 ag bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' || fail "sshd did not listen on 127.0.0.1:22"
 }
 
-write_agent_config() {  # write_agent_config [EXTRA_YAML]; AGENT_SSH_ADDR overrides ssh_addr (127.0.0.1:22)
+# write_agent_config [EXTRA_YAML]; AGENT_SSH_ADDR overrides ssh_addr (127.0.0.1:22), AGENT_PEER_ENDPOINT the
+# operator's endpoint (192.0.2.1:$OP_PORT; bench/wan_bench.sh points it at the relay).
+write_agent_config() {
   cat > "$WORK/agent.yaml" <<YAML
 private_key: "$(cat "$WORK/agent.key")"
 listen_port: $AGENT_PORT
@@ -109,7 +111,7 @@ address: 10.99.0.2/24
 ssh_addr: ${AGENT_SSH_ADDR:-127.0.0.1:22}
 peers:
   - public_key: "$OP_PUB"
-    endpoint: 192.0.2.1:$OP_PORT
+    endpoint: ${AGENT_PEER_ENDPOINT:-192.0.2.1:$OP_PORT}
     vpn_addr: 10.99.0.1
 ${1:-}
 YAML
@@ -144,4 +146,50 @@ bring_up_agent() {  # bring_up_agent [EXTRA_YAML]
   report_interval: 1s}"
   start_agent_in_namespace
   wait_until 10 all_workers_ready || fail "agent workers not ready"
+}
+
+# For WAN benchmarks: a third namespace with bench/wan_relay between the two WireGuard peers. Operator
+# 198.51.100.1 <-> relay 198.51.100.2 | relay 203.0.113.1 <-> agent 203.0.113.2 (documentation ranges, inside
+# the namespaces only). The direct veth stays; peers whose endpoints point at the relay ($RELAY_FOR_OPERATOR,
+# $RELAY_FOR_AGENT) send through it. Call after make_topology.
+NS_RL=nefia-rl-$SUFFIX
+RELAY_PORT=51830
+RELAY_FOR_OPERATOR=198.51.100.2:$RELAY_PORT
+RELAY_FOR_AGENT=203.0.113.1:$RELAY_PORT
+rl() { ip netns exec "$NS_RL" "$@"; }
+
+make_relay_path() {
+  ip netns add "$NS_RL"; NETNS_TO_DELETE+=("$NS_RL")
+  ip link add "nro$SUFFIX" type veth peer name "nrr$SUFFIX"
+  ip link add "nrg$SUFFIX" type veth peer name "nra$SUFFIX"
+  ip link set "nro$SUFFIX" netns "$NS_OP"
+  ip link set "nrr$SUFFIX" netns "$NS_RL"
+  ip link set "nrg$SUFFIX" netns "$NS_RL"
+  ip link set "nra$SUFFIX" netns "$NS_AG"
+  ip -n "$NS_OP" addr add 198.51.100.1/24 dev "nro$SUFFIX"
+  ip -n "$NS_RL" addr add 198.51.100.2/24 dev "nrr$SUFFIX"
+  ip -n "$NS_RL" addr add 203.0.113.1/24 dev "nrg$SUFFIX"
+  ip -n "$NS_AG" addr add 203.0.113.2/24 dev "nra$SUFFIX"
+  ip -n "$NS_RL" link set lo up
+  for link in "$NS_OP nro" "$NS_RL nrr" "$NS_RL nrg" "$NS_AG nra"; do
+    ip -n "${link% *}" link set "${link#* }$SUFFIX" up
+  done
+}
+
+# start_relay RELAY_BINARY [wan_relay OPTIONS...]: side a = the operator's wireguard-go, side b = the agent's
+# WireGuard port. Its counters go to $WORK/relay.log when stop_relay ends it.
+start_relay() {
+  local binary=$1; shift
+  ip netns exec "$NS_RL" "$binary" --listen-a "$RELAY_FOR_OPERATOR" --peer-a "198.51.100.1:$OP_PORT" \
+    --listen-b "$RELAY_FOR_AGENT" --peer-b "203.0.113.2:$AGENT_PORT" "$@" >> "$WORK/relay.log" 2>&1 &
+  RELAY_PID=$!
+  PIDS_TO_KILL+=("$RELAY_PID")
+  wait_until 5 relay_bound || fail "wan_relay did not bind its two sockets within 5 s (see $WORK/relay.log)"
+}
+
+relay_bound() { [ "$(rl ss -Huan | grep -c ":$RELAY_PORT ")" -ge 2 ]; }
+
+stop_relay() {
+  kill -TERM "$RELAY_PID" 2>/dev/null || true
+  wait "$RELAY_PID" 2>/dev/null || true
 }
