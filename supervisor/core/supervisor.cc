@@ -125,7 +125,9 @@ void Supervisor::startWorker(const ipc::WorkerRoleSpec& spec) {
     writeHealth();
   };
   const std::size_t slot = ipc::slotOf(role);
-  workers_[slot] = std::make_unique<WorkerProcess>(loop_, role, std::move(launch), policy, std::move(callbacks));
+  WorkerSpawner& spawner = options_.spawner != nullptr ? *options_.spawner : processSpawner();
+  workers_[slot] =
+      std::make_unique<WorkerProcess>(loop_, spawner, role, std::move(launch), policy, std::move(callbacks));
   workers_[slot]->start();
 }
 

@@ -29,6 +29,7 @@ struct SupervisorOptions {
   std::string executable;         // our own binary, re-executed for workers
   bool strictPermissions = true;
   std::vector<std::string> workerArguments;  // extra arguments for every worker (test builds: --sandbox=log)
+  WorkerSpawner* spawner = nullptr;          // null: the real one (processSpawner()); unit tests pass a fake
 };
 
 class Supervisor {
