@@ -1,21 +1,21 @@
-// SshReachability: whether the local SSH server (ssh_addr) answered the last connection attempt, logged
-// only when that changes, so a dead sshd produces one line instead of one per connection. Never logs
-// on a repeated outcome.
+// SshReachability: whether the local SSH server (ssh_addr) answered the connection broker's last attempt,
+// the one owner of that fact (health file's forwarder.ssh_reachable). Logged only when it changes.
 #pragma once
 
+#include <optional>
 #include <string>
 
-namespace nefia::forwarder {
+namespace nefia::supervisor {
 
 class SshReachability {
  public:
-  void recordSuccess();
-  void recordFailure(const std::string& error);
-  // Starts true: nothing says the server is down until an attempt fails.
-  bool reachable() const { return reachable_; }
+  void recordSuccess(const std::string& target);
+  void recordFailure(const std::string& target, const std::string& error);
+  // False until the first attempt succeeded; the first failure is logged, a first success is not news.
+  bool reachable() const { return reachable_.value_or(false); }
 
  private:
-  bool reachable_ = true;
+  std::optional<bool> reachable_;  // unknown before the first attempt
 };
 
-}  // namespace nefia::forwarder
+}  // namespace nefia::supervisor

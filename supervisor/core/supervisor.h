@@ -18,6 +18,7 @@
 #include "ipc/worker_roles.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/peer_resolver.h"
+#include "supervisor/core/ssh_reachability.h"
 #include "supervisor/core/worker_process.h"
 #include "supervisor/watchdog/network_monitor.h"
 #include "supervisor/watchdog/watchdog.h"
@@ -74,7 +75,7 @@ class Supervisor {
   UvHandle<uv_signal_t> interruptSignal_;
   std::vector<ipc::PeerStatus> peers_;
   ipc::ForwarderStatus forwarder_;
-  bool sshReachable_ = false;
+  SshReachability sshReachability_;
   ipc::SandboxReport sandbox_;
   uint64_t nextRequestId_ = 1;
   bool shuttingDown_ = false;
