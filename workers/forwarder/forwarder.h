@@ -16,7 +16,7 @@
 #include "workers/forwarder/connection_broker.h"
 #include "workers/forwarder/constants.h"
 #include "workers/forwarder/netstack.h"
-#include "workers/forwarder/packet_link.h"
+#include "workers/packet_link/packet_link.h"
 
 struct tcp_pcb;
 
