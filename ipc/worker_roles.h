@@ -1,5 +1,5 @@
 // The roles table: every worker role with its wire name, process name, whether the agent needs it to be
-// healthy, and its settings message. Supervisor and runtime read it instead of comparing role names.
+// healthy, and its body (which fixes its settings message). Supervisor, runtime and sandbox read it.
 #pragma once
 
 #include <array>
@@ -11,24 +11,27 @@
 
 namespace nefia::ipc {
 
-enum class SettingsKind { kTunnel, kForwarder, kIdle };  // which ipc::WorkerSettings alternative it gets
+// The body that runs the role (workers/runtime/worker_main.cc's makeBody) and so the ipc::WorkerSettings
+// alternative the supervisor sends it (supervisor/core/worker_settings.cc's settingsFor). A worker with a
+// body of its own adds a value here; -Wswitch then points at those two places.
+enum class BodyKind { kTunnel, kForwarder, kIdle };
 
 struct WorkerRoleSpec {
   Role role;
   std::string_view wireName;     // `nefia-agent worker NAME`, the health file's key, the log component
   std::string_view processName;  // what ps and pgrep show (prctl, at most 15 bytes)
   bool core;                     // the packet path: "ok" needs it ready, and it gets the packet link
-  SettingsKind settings;
+  BodyKind body;
 };
 
 // clang-format off
 // The supervisor starts the workers in this order; the slot of a role is its index here.
 inline constexpr auto kWorkerRoles = std::to_array<WorkerRoleSpec>({
-  // role             wire name    process name      core   settings
-  {Role::kTunnel,    "tunnel",    "nefia-tunnel",   true,  SettingsKind::kTunnel},
-  {Role::kForwarder, "forwarder", "nefia-forward",  true,  SettingsKind::kForwarder},
-  {Role::kBeacons,   "beacons",   "nefia-beacons",  false, SettingsKind::kIdle},
-  {Role::kUpdater,   "updater",   "nefia-updater",  false, SettingsKind::kIdle},
+  // role             wire name    process name      core   body
+  {Role::kTunnel,    "tunnel",    "nefia-tunnel",   true,  BodyKind::kTunnel},
+  {Role::kForwarder, "forwarder", "nefia-forward",  true,  BodyKind::kForwarder},
+  {Role::kBeacons,   "beacons",   "nefia-beacons",  false, BodyKind::kIdle},
+  {Role::kUpdater,   "updater",   "nefia-updater",  false, BodyKind::kIdle},
 });
 // clang-format on
 inline constexpr std::size_t kWorkerCount = kWorkerRoles.size();

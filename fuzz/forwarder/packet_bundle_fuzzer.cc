@@ -6,7 +6,7 @@
 #include <span>
 
 #include "workers/forwarder/constants.h"
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace nefia::forwarder;

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "workers/forwarder/forwarder.h"
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 namespace {
 

@@ -125,7 +125,9 @@ void Supervisor::startWorker(const ipc::WorkerRoleSpec& spec) {
     writeHealth();
   };
   const std::size_t slot = ipc::slotOf(role);
-  workers_[slot] = std::make_unique<WorkerProcess>(loop_, role, std::move(launch), policy, std::move(callbacks));
+  WorkerSpawner& spawner = options_.spawner != nullptr ? *options_.spawner : processSpawner();
+  workers_[slot] =
+      std::make_unique<WorkerProcess>(loop_, spawner, role, std::move(launch), policy, std::move(callbacks));
   workers_[slot]->start();
 }
 
@@ -211,13 +213,10 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
 void Supervisor::answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected) {
   WorkerProcess* forwarder = worker(ipc::Role::kForwarder);
   const bool reachable = connected.ok();
-  if (reachable != sshReachable_) {
-    if (reachable) {
-      logInfo(kComponent, "SSH server at ", broker_.target(), " is reachable");
-    } else {
-      logWarn(kComponent, "SSH server at ", broker_.target(), " is unreachable: ", connected.error());
-    }
-    sshReachable_ = reachable;
+  if (reachable) {
+    sshReachability_.recordSuccess(broker_.target());
+  } else {
+    sshReachability_.recordFailure(broker_.target(), connected.error());
   }
   if (forwarder == nullptr || forwarder->generation() != generation || forwarder->phase() == WorkerPhase::kStopped) {
     return;  // the incarnation that asked is gone; the fd closes here
@@ -349,7 +348,7 @@ void Supervisor::writeHealth() {
   std::vector<const WorkerProcess*> workers;
   for (const auto& process : workers_) workers.push_back(process.get());
   const HealthInputs inputs{config_,  startedAt_, lastConfigError_, std::move(workers), peers_, forwarder_,
-                            sshReachable_, sandbox_, watchdog_,       resolver_};
+                            sshReachability_.reachable(), sandbox_, watchdog_,       resolver_};
   Status written = writeHealthReport(healthPath_, assembleHealthReport(inputs));
   if (!written.ok()) logWarn(kComponent, "cannot write the health report: ", written.error());
 }

@@ -18,6 +18,7 @@
 #include "ipc/worker_roles.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/peer_resolver.h"
+#include "supervisor/core/ssh_reachability.h"
 #include "supervisor/core/worker_process.h"
 #include "supervisor/watchdog/network_monitor.h"
 #include "supervisor/watchdog/watchdog.h"
@@ -29,6 +30,7 @@ struct SupervisorOptions {
   std::string executable;         // our own binary, re-executed for workers
   bool strictPermissions = true;
   std::vector<std::string> workerArguments;  // extra arguments for every worker (test builds: --sandbox=log)
+  WorkerSpawner* spawner = nullptr;          // null: the real one (processSpawner()); unit tests pass a fake
 };
 
 class Supervisor {
@@ -73,7 +75,7 @@ class Supervisor {
   UvHandle<uv_signal_t> interruptSignal_;
   std::vector<ipc::PeerStatus> peers_;
   ipc::ForwarderStatus forwarder_;
-  bool sshReachable_ = false;
+  SshReachability sshReachability_;
   ipc::SandboxReport sandbox_;
   uint64_t nextRequestId_ = 1;
   bool shuttingDown_ = false;

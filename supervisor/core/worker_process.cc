@@ -28,9 +28,14 @@ const char* toString(WorkerPhase phase) {
   return "unknown";
 }
 
-WorkerProcess::WorkerProcess(uv_loop_t* loop, ipc::Role role, WorkerLaunch launch, RestartPolicySettings policy,
-                             Callbacks callbacks)
-    : loop_(loop), role_(role), launch_(std::move(launch)), policy_(policy), callbacks_(std::move(callbacks)) {
+WorkerProcess::WorkerProcess(uv_loop_t* loop, WorkerSpawner& spawner, ipc::Role role, WorkerLaunch launch,
+                             RestartPolicySettings policy, Callbacks callbacks)
+    : loop_(loop),
+      spawner_(spawner),
+      role_(role),
+      launch_(std::move(launch)),
+      policy_(policy),
+      callbacks_(std::move(callbacks)) {
   timer_.init(uv_timer_init, loop_);
   timer_.get()->data = this;
 }
@@ -61,7 +66,7 @@ void WorkerProcess::start() {
 
 void WorkerProcess::spawnIncarnation() {
   const uint64_t generation = ++generation_;
-  auto spawned = SpawnedProcess::spawn(loop_, launch_, [this, generation](int64_t exitCode, int termSignal) {
+  auto spawned = spawner_.spawn(loop_, launch_, [this, generation](int64_t exitCode, int termSignal) {
     handleExit(generation, exitCode, termSignal);
   });
   if (!spawned.ok()) {

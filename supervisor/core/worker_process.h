@@ -32,8 +32,8 @@ class WorkerProcess {
     std::function<void(WorkerProcess&)> stateChanged;                     // health report refresh
   };
 
-  WorkerProcess(uv_loop_t* loop, ipc::Role role, WorkerLaunch launch, RestartPolicySettings policy,
-                Callbacks callbacks);
+  WorkerProcess(uv_loop_t* loop, WorkerSpawner& spawner, ipc::Role role, WorkerLaunch launch,
+                RestartPolicySettings policy, Callbacks callbacks);
   ~WorkerProcess();
 
   void start();
@@ -72,11 +72,12 @@ class WorkerProcess {
   void handleChecked(ipc::InboundMessage&& message);
 
   uv_loop_t* loop_;
+  WorkerSpawner& spawner_;
   ipc::Role role_;
   WorkerLaunch launch_;
   RestartPolicy policy_;
   Callbacks callbacks_;
-  std::unique_ptr<SpawnedProcess> process_;
+  std::unique_ptr<WorkerIncarnation> process_;
   std::shared_ptr<ipc::IpcChannel> channel_;
   ipc::StatusReportAssembler statusParts_;  // the tunnel's reports may span several frames
   UvHandle<uv_timer_t> timer_;  // restart delay, or the kill deadline while stopping

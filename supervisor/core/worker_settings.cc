@@ -44,12 +44,12 @@ Status checkTunnelConfig(const AgentConfig& config) {
 }
 
 ipc::WorkerSettings settingsFor(ipc::Role role, const AgentConfig& config, const PeerResolver& resolver) {
-  switch (ipc::roleSpec(role).settings) {
-    case ipc::SettingsKind::kTunnel: return tunnelSettings(config, resolver);
-    case ipc::SettingsKind::kForwarder:
+  switch (ipc::roleSpec(role).body) {
+    case ipc::BodyKind::kTunnel: return tunnelSettings(config, resolver);
+    case ipc::BodyKind::kForwarder:
       return ipc::ForwarderSettings{ipc::kProtocolVersion, config.address, forwarder::kDefaultMtu,
                                     forwarder::kDefaultListenPort};
-    case ipc::SettingsKind::kIdle: break;
+    case ipc::BodyKind::kIdle: break;
   }
   return ipc::IdleSettings{ipc::kProtocolVersion};
 }

@@ -92,4 +92,21 @@ Result<std::unique_ptr<SpawnedProcess>> SpawnedProcess::spawn(uv_loop_t* loop, c
   return spawned;
 }
 
+namespace {
+class ProcessSpawner final : public WorkerSpawner {
+ public:
+  Result<std::unique_ptr<WorkerIncarnation>> spawn(uv_loop_t* loop, const WorkerLaunch& launch,
+                                                   ExitCallback onExit) override {
+    auto spawned = SpawnedProcess::spawn(loop, launch, std::move(onExit));
+    if (!spawned.ok()) return makeError(spawned.error());
+    return std::unique_ptr<WorkerIncarnation>(std::move(spawned.value()));
+  }
+};
+}  // namespace
+
+WorkerSpawner& processSpawner() {
+  static ProcessSpawner spawner;
+  return spawner;
+}
+
 }  // namespace nefia::supervisor

@@ -22,7 +22,7 @@
 #include "supervisor/enroll/host_facts.h"
 #include "supervisor/enroll/hub_client.h"
 #include "supervisor/enroll/tunnel_probe.h"
-#include "workers/tunnel/crypto.h"
+#include "common/x25519_keys.h"
 
 namespace nefia::enroll {
 namespace {
@@ -188,7 +188,6 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
     return kExitFailed;
   }
 
-  wg::initializeCrypto();
   if (Status directory = ensureDirectory(plan.configPath); !directory.ok()) {
     err << "Error: " << directory.error() << "\n";
     return kExitFailed;
@@ -200,7 +199,7 @@ int runEnrollment(const EnrollPlan& plan, std::ostream& out, std::ostream& err) 
     return kExitFailed;
   }
   const Key32 privateKey = pendingKey.value();
-  const Key32 publicKey = wg::publicKeyFor(privateKey);
+  const Key32 publicKey = x25519::publicKeyFor(privateKey);
   const std::string privateKeyText = base64Encode(privateKey.data(), privateKey.size());
   Logger::instance().registerSecret(privateKeyText);
   Logger::instance().registerSecret(plan.token);

@@ -8,7 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/base64.h"
-#include "workers/tunnel/crypto.h"
+#include "common/x25519_keys.h"
 
 namespace nefia::enroll {
 
@@ -30,7 +30,7 @@ Result<Key32> loadOrCreatePendingKey(const std::string& configPath, const std::s
       }
     }
   }
-  const Key32 key = wg::generatePrivateKey();
+  const Key32 key = x25519::generatePrivateKey();
   const std::string contents = nonce + "\n" + base64Encode(key.data(), key.size()) + "\n";
   if (Status written = writeFileAtomically(path, contents, 0600); !written.ok()) {
     return makeError("cannot keep the enrollment key: " + written.error());

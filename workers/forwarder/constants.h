@@ -16,11 +16,6 @@ inline constexpr std::chrono::milliseconds kDrainTimeout = std::chrono::seconds(
 inline constexpr uint16_t kDefaultMtu = 1420;
 // The TCP port on the VPN address that is forwarded to ssh_addr.
 inline constexpr uint16_t kDefaultListenPort = 22;
-// Packets moved per recvmmsg/sendmmsg call on the tunnel's packet socket.
-inline constexpr std::size_t kPacketBatch = 64;
-// Outbound packets held while the tunnel worker is slow or restarting; beyond that they are dropped
-// and lwIP retransmits.
-inline constexpr std::size_t kMaxQueuedOutboundPackets = 512;
 // Bytes read from the local SSH socket at once (and the most held outside lwIP's send buffer).
 inline constexpr std::size_t kLocalReadChunk = 64 * 1024;
 // Buffer autotuning (buffer_tuning.h). Each connection starts with these receive window and send buffer

@@ -67,7 +67,6 @@ ForwarderStats Forwarder::stats() const {
   stats.activeConnections = connections_.size();
   stats.refusedConnections = refused_;
   stats.acceptedConnections = accepted_;
-  stats.sshReachable = reachability_.reachable();
   return stats;
 }
 
@@ -111,11 +110,6 @@ err_t Forwarder::accept(struct tcp_pcb* pcb) {
 }
 
 void Forwarder::onBrokerAnswer(uint64_t id, Result<int> answer) {
-  if (answer) {
-    reachability_.recordSuccess();
-  } else {
-    reachability_.recordFailure(answer.error());
-  }
   auto found = connections_.find(id);
   if (found == connections_.end()) {
     // The operator gave up (reset) while the broker was connecting.

@@ -16,8 +16,7 @@
 #include "workers/forwarder/connection_broker.h"
 #include "workers/forwarder/constants.h"
 #include "workers/forwarder/netstack.h"
-#include "workers/forwarder/packet_link.h"
-#include "workers/forwarder/reachability.h"
+#include "workers/packet_link/packet_link.h"
 
 struct tcp_pcb;
 
@@ -25,12 +24,11 @@ namespace nefia::forwarder {
 
 class RelayConnection;
 
-// The health report's "forwarder" object (active_connections, refused_connections, ssh_reachable).
+// The forwarder's counters for its status report (ssh_reachable is the supervisor's: ssh_reachability.h).
 struct ForwarderStats {
   std::size_t activeConnections = 0;
   uint64_t refusedConnections = 0;
   uint64_t acceptedConnections = 0;  // since start, refused ones excluded
-  bool sshReachable = true;
 };
 
 class Forwarder {
@@ -74,7 +72,6 @@ class Forwarder {
   uint64_t nextId_ = 1;
   uint64_t accepted_ = 0;
   uint64_t refused_ = 0;
-  SshReachability reachability_;
   UvHandle<uv_timer_t> drainTimer_;
   std::chrono::milliseconds drainTimeout_{0};
   std::function<void()> drainDone_;

@@ -21,7 +21,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
-#include "workers/forwarder/packet_link.h"
+#include "workers/packet_link/packet_link.h"
 #include "workers/forwarder/segment_guard.h"
 
 // lwIP's clock (NO_SYS): milliseconds of the monotonic clock, so wall-clock jumps never fire timers.

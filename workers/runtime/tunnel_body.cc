@@ -6,7 +6,7 @@
 #include "common/base64.h"
 #include "common/log.h"
 #include "ipc/settings_payloads.h"
-#include "workers/forwarder/packet_link.h"
+#include "workers/packet_link/packet_link.h"
 #include "workers/runtime/worker_body.h"
 #include "workers/tunnel/constants.h"
 #include "workers/tunnel/device.h"

@@ -23,11 +23,12 @@ namespace nefia::workers {
 namespace {
 
 std::unique_ptr<WorkerBody> makeBody(ipc::Role role, WorkerContext context) {
-  switch (role) {
-    case ipc::Role::kTunnel: return makeTunnelBody(context);
-    case ipc::Role::kForwarder: return makeForwarderBody(context);
-    default: return makeIdleBody(context, ipc::roleSpec(role).wireName.data());
+  switch (ipc::roleSpec(role).body) {
+    case ipc::BodyKind::kTunnel: return makeTunnelBody(context);
+    case ipc::BodyKind::kForwarder: return makeForwarderBody(context);
+    case ipc::BodyKind::kIdle: break;
   }
+  return makeIdleBody(context, ipc::roleSpec(role).wireName.data());
 }
 
 // Messages of a dying worker go to the inherited stderr: the IPC channel may be what failed.
@@ -126,15 +127,14 @@ int runWorker(const WorkerArguments& arguments) {
   ::signal(SIGTERM, SIG_IGN);
   if (arguments.fault == "crash_at_start") dieEarly(arguments.role, "crashing at start (test hook)");
 
-  const auto sandboxRole = sandbox::parseRole(arguments.role);
-  if (!role || !sandboxRole) dieEarly(arguments.role, "unknown worker role");
+  if (!role) dieEarly(arguments.role, "unknown worker role");
   if (auto level = parseLogLevel(arguments.logLevel)) Logger::instance().setLevel(*level);
 
   sandbox::SandboxOptions options;
   options.keepFds = {ipc::kWorkerStdinFd, ipc::kWorkerStdoutFd, ipc::kWorkerStderrFd, ipc::kWorkerChannelFd};
   options.updaterStagingDir = arguments.stagingDir;
   options.logOnly = arguments.sandboxLogOnly;
-  Result<sandbox::SandboxReport> sandboxed = sandbox::applySandbox(*sandboxRole, options);
+  Result<sandbox::SandboxReport> sandboxed = sandbox::applySandbox(*role, options);
   if (!sandboxed.ok()) dieEarly(arguments.role, sandboxed.error());
 
   uv_loop_t loop;

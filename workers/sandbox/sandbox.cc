@@ -9,21 +9,12 @@
 #include <cstring>
 #include <memory>
 
+#include "workers/sandbox/sandbox_policy.h"
 #include "workers/sandbox/sandbox_steps.h"
 
 namespace nefia::sandbox {
 
 namespace {
-
-constexpr struct {
-  Role role;
-  const char* name;
-} kRoleNames[] = {
-    {Role::kTunnel, "tunnel"},
-    {Role::kForwarder, "forwarder"},
-    {Role::kBeacons, "beacons"},
-    {Role::kUpdater, "updater"},
-};
 
 // Landlock applies to the calling thread only, so a thread started earlier would escape it.
 Status checkSingleThreaded() {
@@ -50,20 +41,6 @@ Status withStep(const char* step, Status status) {
 
 }  // namespace
 
-const char* toString(Role role) {
-  for (const auto& entry : kRoleNames) {
-    if (entry.role == role) return entry.name;
-  }
-  return "unknown";
-}
-
-std::optional<Role> parseRole(std::string_view name) {
-  for (const auto& entry : kRoleNames) {
-    if (name == entry.name) return entry.role;
-  }
-  return std::nullopt;
-}
-
 Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
 #ifndef NEFIA_TEST_HOOKS
   if (options.logOnly) {
@@ -71,8 +48,13 @@ Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
                      "this release binary always enforces the sandbox");
   }
 #endif
-  if (role == Role::kUpdater && options.updaterStagingDir.empty()) {
-    return makeError("sandbox: the updater needs its staging directory (updaterStagingDir) to be set");
+  const policy::RolePolicy* rolePolicy = policy::policyFor(role);
+  if (rolePolicy == nullptr) {
+    return makeError("sandbox: " + std::string(ipc::toString(role)) + " has no row in the sandbox policy table");
+  }
+  if (rolePolicy->landlock.stagingDirWritable && options.updaterStagingDir.empty()) {
+    return makeError("sandbox: the " + std::string(ipc::toString(role)) +
+                     " needs its staging directory (updaterStagingDir) to be set");
   }
   if (Status status = checkSingleThreaded(); !status) return makeError(status.error());
 

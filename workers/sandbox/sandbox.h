@@ -10,19 +10,18 @@
 #include <vector>
 
 #include "common/result.h"
+#include "ipc/message_types.h"
 
 namespace nefia::sandbox {
 
-enum class Role { kTunnel, kForwarder, kBeacons, kUpdater };
-
-// "tunnel", "forwarder", "beacons", "updater" (the names used in POLICY.md and the health file).
-const char* toString(Role role);
-std::optional<Role> parseRole(std::string_view name);
+// The worker roles of the roles table (ipc/worker_roles.h); each has one row in sandbox_policy.h's
+// kRolePolicies. Names: ipc::toString / ipc::parseWorkerRole.
+using Role = ipc::Role;
 
 struct SandboxOptions {
   std::vector<int> keepFds;       // every other fd is closed, e.g. {0, 1, 2, 3} (common/worker_fd_layout.h)
   std::string user;               // "" = nefia-agent if that user exists, else nobody; only used when root
-  std::string updaterStagingDir;  // required for Role::kUpdater: the only directory it may write
+  std::string updaterStagingDir;  // required for a role whose policy writes it (the updater): its only writable dir
   // Test-hook builds only: a denied system call is reported on stderr and fails with ENOSYS instead of
   // killing the process, so developers can discover what a policy is missing. Release builds reject it.
   bool logOnly = false;

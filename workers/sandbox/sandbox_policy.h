@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 
+#include "ipc/worker_roles.h"
 #include "workers/sandbox/landlock_abi.h"
 #include "workers/sandbox/sandbox.h"
 
@@ -186,18 +187,9 @@ struct SeccompPolicy {
   std::array<std::span<const SyscallRule>, 3> ruleGroups;
 };
 
-constexpr SeccompPolicy seccompPolicyFor(Role role) {
-  switch (role) {
-    case Role::kTunnel:
-    case Role::kForwarder:
-      return {true, {kEventLoopRules, kNoExecMemoryRules, kNoFilesystemRules}};
-    case Role::kUpdater:
-      return {true, {kEventLoopRules, kUpdaterRules, {}}};
-    case Role::kBeacons:
-      return {false, {kBeaconsDenyRules, {}, {}}};
-  }
-  return {true, {}};
-}
+inline constexpr SeccompPolicy kPacketPathSeccomp{true, {kEventLoopRules, kNoExecMemoryRules, kNoFilesystemRules}};
+inline constexpr SeccompPolicy kUpdaterSeccomp{true, {kEventLoopRules, kUpdaterRules, {}}};
+inline constexpr SeccompPolicy kBeaconsSeccomp{false, {kBeaconsDenyRules, {}, {}}};
 
 // ---------------------------------------------------------------------------------------------------
 // Landlock: every filesystem right the kernel knows is handled (denied) and then granted back per path.
@@ -251,21 +243,12 @@ struct LandlockPolicy {
   uint64_t scoped;          // IPC scopes: no abstract unix sockets or signals outside the worker
 };
 
-constexpr LandlockPolicy landlockPolicyFor(Role role) {
-  using namespace landlock;
-  constexpr uint64_t kAllScopes = scope::kAbstractUnixSocket | scope::kSignal;
-  switch (role) {
-    case Role::kTunnel:
-    case Role::kForwarder:
-      return {{}, false, net::kBindTcp | net::kConnectTcp, kAllScopes};
-    case Role::kUpdater:
-      // Connect stays open: release and API servers are configurable (ports other than 443).
-      return {kUpdaterReadPaths, true, net::kBindTcp, kAllScopes};
-    case Role::kBeacons:
-      return {kBeaconsPaths, false, net::kBindTcp, kAllScopes};
-  }
-  return {{}, false, 0, 0};
-}
+inline constexpr uint64_t kAllScopes = landlock::scope::kAbstractUnixSocket | landlock::scope::kSignal;
+inline constexpr LandlockPolicy kPacketPathLandlock{{}, false, landlock::net::kBindTcp | landlock::net::kConnectTcp,
+                                                    kAllScopes};
+// Connect stays open: release and API servers are configurable (ports other than 443).
+inline constexpr LandlockPolicy kUpdaterLandlock{kUpdaterReadPaths, true, landlock::net::kBindTcp, kAllScopes};
+inline constexpr LandlockPolicy kBeaconsLandlock{kBeaconsPaths, false, landlock::net::kBindTcp, kAllScopes};
 
 // ---------------------------------------------------------------------------------------------------
 // Process limits: no core files (they would hold keys); open files bounded per role. Limits are only
@@ -275,14 +258,42 @@ struct ProcessLimits {
   rlim_t openFiles;
 };
 
-constexpr ProcessLimits processLimitsFor(Role role) {
-  switch (role) {
-    case Role::kTunnel: return {256};     // UDP sockets, packet socketpair, IPC, event loop
-    case Role::kForwarder: return {256};  // up to 100 forwarded connections, each one fd
-    case Role::kUpdater: return {256};    // parallel HTTPS transfers, resolver, CA files
-    case Role::kBeacons: return {1024};   // scripts inherit it
+// ---------------------------------------------------------------------------------------------------
+// The sandbox policy table: one row per worker role of ipc/worker_roles.h (a new worker adds its row here).
+
+struct RolePolicy {
+  Role role;
+  SeccompPolicy seccomp;
+  LandlockPolicy landlock;
+  ProcessLimits limits;
+};
+
+// clang-format off
+inline constexpr RolePolicy kRolePolicies[] = {
+  // role              seccomp             landlock             limits
+  {Role::kTunnel,    kPacketPathSeccomp, kPacketPathLandlock, {256}},   // UDP sockets, packet socketpair, IPC, loop
+  {Role::kForwarder, kPacketPathSeccomp, kPacketPathLandlock, {256}},   // up to 100 forwarded connections, one fd each
+  {Role::kBeacons,   kBeaconsSeccomp,    kBeaconsLandlock,    {1024}},  // scripts inherit it
+  {Role::kUpdater,   kUpdaterSeccomp,    kUpdaterLandlock,    {256}},   // parallel HTTPS transfers, resolver, CA files
+};
+// clang-format on
+
+// The row of `role`, or nullptr (the supervisor, or a worker whose row is missing: applySandbox refuses it).
+constexpr const RolePolicy* policyFor(Role role) {
+  for (const RolePolicy& row : kRolePolicies) {
+    if (row.role == role) return &row;
   }
-  return {256};
+  return nullptr;
 }
+constexpr bool everyWorkerHasAPolicyRow() {
+  for (const ipc::WorkerRoleSpec& spec : ipc::kWorkerRoles) {
+    if (policyFor(spec.role) == nullptr) return false;
+  }
+  return true;
+}
+static_assert(everyWorkerHasAPolicyRow(), "a role of ipc/worker_roles.h has no row in kRolePolicies");
+constexpr SeccompPolicy seccompPolicyFor(Role role) { return policyFor(role)->seccomp; }
+constexpr LandlockPolicy landlockPolicyFor(Role role) { return policyFor(role)->landlock; }
+constexpr ProcessLimits processLimitsFor(Role role) { return policyFor(role)->limits; }
 
 }  // namespace nefia::sandbox::policy

@@ -93,10 +93,7 @@ const uint8_t* keyPointer(Bytes key) {
 }  // namespace
 
 void initializeCrypto() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    check(sodium_init() >= 0, "libsodium failed to initialise (no entropy source?)");
-  });
+  x25519::initializeSodium();
 }
 
 void blake2s256(Bytes first, Bytes second, uint8_t* out32) {
@@ -168,27 +165,6 @@ void kdf2(Bytes key, Bytes input, Key32& t0, Key32& t1) {
 void kdf3(Bytes key, Bytes input, Key32& t0, Key32& t1, Key32& t2) {
   Key32* outputs[] = {&t0, &t1, &t2};
   kdf(key, input, outputs, 3);
-}
-
-Key32 generatePrivateKey() {
-  initializeCrypto();
-  Key32 key;
-  randombytes_buf(key.data(), key.size());
-  key[0] &= 248;
-  key[31] = static_cast<uint8_t>((key[31] & 127) | 64);
-  return key;
-}
-
-Key32 publicKeyFor(const Key32& privateKey) {
-  initializeCrypto();
-  Key32 publicKey;
-  crypto_scalarmult_curve25519_base(publicKey.data(), privateKey.data());
-  return publicKey;
-}
-
-bool sharedSecret(const Key32& privateKey, const uint8_t* publicKey32, Key32& out) {
-  initializeCrypto();
-  return crypto_scalarmult_curve25519(out.data(), privateKey.data(), publicKey32) == 0;
 }
 
 void aeadSeal(const Key32& key, uint64_t counter, Bytes plaintext, Bytes associatedData, uint8_t* out) {

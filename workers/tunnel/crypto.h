@@ -9,6 +9,7 @@
 #include <span>
 
 #include "common/secure_buffer.h"
+#include "common/x25519_keys.h"
 
 namespace nefia::wg {
 
@@ -37,10 +38,10 @@ void kdf1(Bytes key, Bytes input, Key32& t0);
 void kdf2(Bytes key, Bytes input, Key32& t0, Key32& t1);
 void kdf3(Bytes key, Bytes input, Key32& t0, Key32& t1, Key32& t2);
 
-// X25519. generatePrivateKey clamps like `wg genkey`. sharedSecret fails for low-order points (all-zero result).
-Key32 generatePrivateKey();
-Key32 publicKeyFor(const Key32& privateKey);
-bool sharedSecret(const Key32& privateKey, const uint8_t* publicKey32, Key32& out);
+// X25519: the shared key helpers (common/x25519_keys.h), which enrollment uses too.
+using x25519::generatePrivateKey;
+using x25519::publicKeyFor;
+using x25519::sharedSecret;
 
 // ChaCha20-Poly1305 (RFC 8439) with WireGuard's 96-bit nonce: 4 zero bytes then the 64-bit little-endian counter.
 // out must hold plaintext.size() + 16 bytes; it may alias plaintext (in-place).

@@ -18,7 +18,7 @@
 #include "tests/workers/forwarder/packet_builder.h"
 #include "workers/forwarder/constants.h"
 #include "workers/forwarder/forwarder.h"
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 namespace nefia::forwarder::testing {
 

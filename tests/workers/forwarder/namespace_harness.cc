@@ -19,7 +19,7 @@
 #include <cstring>
 #include <random>
 
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 namespace nefia::forwarder::testing {
 namespace {

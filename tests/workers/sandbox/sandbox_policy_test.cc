@@ -38,12 +38,19 @@ bool isDenied(Role role, int syscall) {
   });
 }
 
-TEST(SandboxRoleTest, NamesRoundTrip) {
-  for (Role role : {Role::kTunnel, Role::kForwarder, Role::kBeacons, Role::kUpdater}) {
-    EXPECT_EQ(parseRole(toString(role)), role);
+TEST(SandboxRoleTest, EveryRoleOfTheRolesTableHasOnePolicyRowAndTheSupervisorNone) {
+  for (const ipc::WorkerRoleSpec& spec : ipc::kWorkerRoles) {
+    const auto rows = std::count_if(std::begin(policy::kRolePolicies), std::end(policy::kRolePolicies),
+                                    [&](const policy::RolePolicy& row) { return row.role == spec.role; });
+    EXPECT_EQ(rows, 1) << spec.wireName;
   }
-  EXPECT_EQ(parseRole("supervisor"), std::nullopt);
-  EXPECT_EQ(parseRole(""), std::nullopt);
+  EXPECT_EQ(policy::policyFor(Role::kSupervisor), nullptr);
+}
+
+TEST(SandboxRoleTest, RoleWithoutPolicyRowIsRefused) {
+  auto refused = applySandbox(Role::kSupervisor, SandboxOptions{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), "sandbox: supervisor has no row in the sandbox policy table");
 }
 
 TEST(SandboxPolicyTest, TunnelAndForwarderCannotCreateSocketsExecOrOpenFiles) {

@@ -409,7 +409,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: sandbox_probe <tunnel|forwarder|beacons|updater> <action> [--staging DIR] [--log-only]\n");
     return kExitUsage;
   }
-  const std::optional<Role> role = nefia::sandbox::parseRole(argv[1]);
+  const std::optional<Role> role = nefia::ipc::parseWorkerRole(argv[1]);
   if (!role) {
     std::fprintf(stderr, "sandbox_probe: unknown role \"%s\"\n", argv[1]);
     return kExitUsage;

@@ -128,7 +128,7 @@ class SandboxTest : public ::testing::TestWithParam<Role> {
   void TearDown() override { std::filesystem::remove_all(stagingDir_); }
 
   ProbeRun probe(const std::string& action, std::vector<std::string> extra = {}) {
-    std::vector<std::string> arguments = {toString(GetParam()), action, "--staging", stagingDir_};
+    std::vector<std::string> arguments = {std::string(toString(GetParam())), action, "--staging", stagingDir_};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     return runProbe(arguments);
   }

@@ -1,6 +1,6 @@
 // PacketLink: batched, bundled packet I/O on the tunnel worker's SOCK_SEQPACKET socket.
 // Never blocks (MSG_DONTWAIT everywhere) and never holds more than kMaxQueuedOutboundPackets packets.
-#include "workers/forwarder/packet_link.h"
+#include "workers/packet_link/packet_link.h"
 
 #include <sys/socket.h>
 
@@ -10,8 +10,7 @@
 #include <memory>
 
 #include "common/log.h"
-#include "workers/forwarder/constants.h"
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 namespace nefia::forwarder {
 namespace {

@@ -18,6 +18,12 @@
 
 namespace nefia::forwarder {
 
+// Packets moved per recvmmsg/sendmmsg call on the packet socket.
+inline constexpr std::size_t kPacketBatch = 64;
+// Outbound packets held while the peer worker is slow or restarting; beyond that they are dropped
+// (lwIP retransmits on the forwarder's side, WireGuard's peers on the tunnel's).
+inline constexpr std::size_t kMaxQueuedOutboundPackets = 512;
+
 struct PacketLinkStats {
   uint64_t packetsIn = 0;
   uint64_t packetsOut = 0;

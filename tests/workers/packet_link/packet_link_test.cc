@@ -1,18 +1,19 @@
 // Unit tests for PacketLink over a real SOCK_SEQPACKET socketpair: batching and bundling keep packet boundaries
 // and order, malformed bundles are dropped, the outbound queue is bounded, a closed peer is noticed, and
 // replaceFd resumes on a new socket.
-#include "workers/forwarder/packet_link.h"
+#include "workers/packet_link/packet_link.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include "workers/forwarder/constants.h"
-#include "workers/forwarder/packet_bundle.h"
+#include "workers/packet_link/packet_bundle.h"
 
 namespace nefia::forwarder {
 namespace {
+
+constexpr uint16_t kTestMtu = 1420;  // the forwarder's default MTU
 
 // A stand-in for an IP packet: PacketLink only needs the version nibble (4) in the first byte.
 std::vector<uint8_t> fakePacket(std::size_t size, uint8_t fill) {
@@ -40,7 +41,7 @@ std::vector<std::vector<uint8_t>> receivePackets(int fd, std::size_t* messages =
   while ((length = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
     if (messages != nullptr) ++*messages;
     const std::size_t unusable = forEachPacket(std::span<const uint8_t>(buffer.data(), static_cast<std::size_t>(length)),
-                                               kDefaultMtu, [&](std::span<const uint8_t> packet) {
+                                               kTestMtu, [&](std::span<const uint8_t> packet) {
                                                  packets.emplace_back(packet.begin(), packet.end());
                                                  return true;
                                                });
@@ -61,7 +62,7 @@ class PacketLinkTest : public ::testing::Test {
     uv_loop_init(&loop_);
     auto [peer, ours] = seqpacketPair();
     peer_ = peer;
-    link_ = std::make_unique<PacketLink>(&loop_, ours, kDefaultMtu);
+    link_ = std::make_unique<PacketLink>(&loop_, ours, kTestMtu);
     link_->start([this](std::span<const uint8_t> packet) { received_.emplace_back(packet.begin(), packet.end()); });
   }
   void TearDown() override {
@@ -104,7 +105,7 @@ TEST_F(PacketLinkTest, DeliversEveryPacketWholeAndInOrder) {
 }
 
 TEST_F(PacketLinkTest, BundledPacketsArriveOneByOneAndInOrder) {
-  const std::vector<std::vector<uint8_t>> packets = {fakePacket(40, 1), fakePacket(kDefaultMtu, 2),
+  const std::vector<std::vector<uint8_t>> packets = {fakePacket(40, 1), fakePacket(kTestMtu, 2),
                                                      std::vector<uint8_t>{0x60, 3}, fakePacket(1, 4)};
   const auto message = bundle(packets);
   ASSERT_EQ(::send(peer_, message.data(), message.size(), 0), static_cast<ssize_t>(message.size()));
@@ -148,7 +149,7 @@ TEST_F(PacketLinkTest, QueuedPacketsLeaveAsBundlesOfAtMostTheBundleSize) {
 }
 
 TEST_F(PacketLinkTest, OversizedInboundPacketIsDroppedNotTruncated) {
-  std::vector<uint8_t> huge = fakePacket(kDefaultMtu + 100, 1);
+  std::vector<uint8_t> huge = fakePacket(kTestMtu + 100, 1);
   std::vector<uint8_t> normal = fakePacket(100, 2);
   ::send(peer_, huge.data(), huge.size(), 0);
   ::send(peer_, normal.data(), normal.size(), 0);
