@@ -1,22 +1,14 @@
-// escapeControlCharacters: a small UTF-8 decoder that only classifies (no normalisation, no locale).
-// Must never emit a raw byte below 0x20, 0x7f, or a C1 control.
+// A small UTF-8 decoder that only classifies (no normalisation, no locale), and the rewrites built on it.
+// escapeControlCharacters must never emit a raw byte below 0x20, 0x7f, or a C1 control.
 #include "common/terminal_text.h"
 
 #include <cstdint>
 #include <cstdio>
 
 namespace nefia {
-namespace {
 
-void appendHexByte(std::string& out, unsigned char byte) {
-  char text[8];
-  std::snprintf(text, sizeof text, "\\x%02x", byte);
-  out += text;
-}
-
-// Length of the valid UTF-8 sequence at text[i] and its code point, or 0 when it is not valid.
-std::size_t utf8Sequence(std::string_view text, std::size_t i, uint32_t& codePoint) {
-  const auto lead = static_cast<unsigned char>(text[i]);
+std::size_t utf8Sequence(std::string_view text, std::size_t at, uint32_t& codePoint) {
+  const auto lead = static_cast<unsigned char>(text[at]);
   std::size_t length = 0;
   if (lead < 0x80) {
     codePoint = lead;
@@ -34,9 +26,9 @@ std::size_t utf8Sequence(std::string_view text, std::size_t i, uint32_t& codePoi
   } else {
     return 0;
   }
-  if (i + length > text.size()) return 0;
+  if (at + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(text[i + k]);
+    const auto next = static_cast<unsigned char>(text[at + k]);
     if ((next & 0xC0) != 0x80) return 0;
     codePoint = (codePoint << 6) | (next & 0x3F);
   }
@@ -46,9 +38,18 @@ std::size_t utf8Sequence(std::string_view text, std::size_t i, uint32_t& codePoi
   return length;
 }
 
-}  // namespace
+namespace {
 
-std::string escapeControlCharacters(std::string_view text) {
+void appendHexByte(std::string& out, unsigned char byte) {
+  char text[8];
+  std::snprintf(text, sizeof text, "\\x%02x", byte);
+  out += text;
+}
+
+// Walks text as UTF-8: each valid sequence goes to onValid(out, sequence, codePoint), each byte that is not part
+// of one to onInvalid(out, byte).
+template <typename OnValid, typename OnInvalid>
+std::string rewriteUtf8(std::string_view text, OnValid onValid, OnInvalid onInvalid) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -56,39 +57,38 @@ std::string escapeControlCharacters(std::string_view text) {
     uint32_t codePoint = 0;
     const std::size_t length = utf8Sequence(text, i, codePoint);
     if (length == 0) {
-      appendHexByte(out, static_cast<unsigned char>(text[i++]));
+      onInvalid(out, static_cast<unsigned char>(text[i++]));
       continue;
     }
-    if (codePoint < 0x20 || codePoint == 0x7F) {
-      appendHexByte(out, static_cast<unsigned char>(codePoint));
-    } else if (codePoint >= 0x80 && codePoint <= 0x9F) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(codePoint));
-      out += escaped;
-    } else {
-      out.append(text.substr(i, length));
-    }
+    onValid(out, text.substr(i, length), codePoint);
     i += length;
   }
   return out;
 }
 
+}  // namespace
+
+std::string escapeControlCharacters(std::string_view text) {
+  return rewriteUtf8(
+      text,
+      [](std::string& out, std::string_view sequence, uint32_t codePoint) {
+        if (codePoint < 0x20 || codePoint == 0x7F) {
+          appendHexByte(out, static_cast<unsigned char>(codePoint));
+        } else if (codePoint >= 0x80 && codePoint <= 0x9F) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(codePoint));
+          out += escaped;
+        } else {
+          out.append(sequence);
+        }
+      },
+      appendHexByte);
+}
+
 std::string replaceInvalidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    uint32_t codePoint = 0;
-    const std::size_t length = utf8Sequence(text, i, codePoint);
-    if (length == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    out.append(text.substr(i, length));
-    i += length;
-  }
-  return out;
+  return rewriteUtf8(
+      text, [](std::string& out, std::string_view sequence, uint32_t) { out.append(sequence); },
+      [](std::string& out, unsigned char) { out += "\xEF\xBF\xBD"; });
 }
 
 }  // namespace nefia

@@ -2,10 +2,16 @@
 // invalid UTF-8 become visible escapes, so a field can never move the cursor, recolour or forge lines.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace nefia {
+
+// Length of the valid UTF-8 sequence at text[at] (at < text.size()) with its code point in codePoint, or 0 when
+// it is not valid UTF-8 (overlong forms, surrogates and code points above U+10FFFF are not).
+std::size_t utf8Sequence(std::string_view text, std::size_t at, uint32_t& codePoint);
 
 // C0 controls, DEL and C1 controls (U+0080-U+009F) become "\xNN" (C1: "\u0085"), invalid UTF-8 bytes "\xNN";
 // everything else, valid UTF-8 included, is kept as is.

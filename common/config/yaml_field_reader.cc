@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/secret_text.h"
+#include "common/terminal_text.h"
 
 namespace nefia {
 namespace {
@@ -28,34 +29,10 @@ std::string quoted(const std::string& text) { return quoteUnlessSecret(text); }
 bool isPrintableUtf8(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
     uint32_t codePoint = 0;
-    std::size_t length = 0;
-    if (lead < 0x80) {
-      codePoint = lead;
-      length = 1;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      codePoint = lead & 0x1F;
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      codePoint = lead & 0x0F;
-      length = 3;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      codePoint = lead & 0x07;
-      length = 4;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      codePoint = (codePoint << 6) | (next & 0x3F);
-    }
-    const bool overlong = (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000);
-    const bool surrogate = codePoint >= 0xD800 && codePoint <= 0xDFFF;
+    const std::size_t length = utf8Sequence(text, i, codePoint);
     const bool control = codePoint < 0x20 || (codePoint >= 0x7F && codePoint <= 0x9F);
-    if (overlong || surrogate || codePoint > 0x10FFFF || control) return false;
+    if (length == 0 || control) return false;
     i += length;
   }
   return true;

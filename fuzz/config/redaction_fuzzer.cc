@@ -1,8 +1,6 @@
 // The redaction rule as a fuzz property (issue 12 item 5): a 32-byte key from the input, written in base64 into
 // a field chosen by the input among other input text, never survives into an error, an unknown-field name,
 // the health report's last_config_error (as read back) or the `status` text.
-#include <sodium.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -13,32 +11,11 @@
 #include "common/config/config_loader.h"
 #include "common/health/health_report.h"
 #include "common/health/status_command.h"
+#include "tests/common/key_probe.h"
 
 namespace {
 
-// Independent of redactKeys: every 43/44-character substring through libsodium's decoder, four variants.
-bool holdsKey(const std::string& text) {
-  const int variants[] = {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-                          sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
-  for (std::size_t length : {std::size_t{43}, std::size_t{44}}) {
-    for (std::size_t at = 0; at + length <= text.size(); ++at) {
-      // A key is ASCII; libsodium's decoder maps some bytes >= 0x80 to values (see base64.cc), so skip those.
-      bool ascii = true;
-      for (std::size_t k = 0; k < length; ++k) ascii = ascii && static_cast<unsigned char>(text[at + k]) < 0x80;
-      if (!ascii) continue;
-      for (int variant : variants) {
-        unsigned char out[40];
-        std::size_t decoded = 0;
-        const char* end = nullptr;
-        if (sodium_base642bin(out, sizeof out, text.data() + at, length, nullptr, &decoded, &end, variant) == 0 &&
-            end == text.data() + at + length && decoded == 32) {
-          return true;
-        }
-      }
-    }
-  }
-  return false;
-}
+using nefia::testing_support::holdsKey;
 
 const char* const kTemplates[] = {
     "address: \"%K%\"\n",           "address: \"%K%/24\"\n",     "listen_port: \"%K%\"\n",

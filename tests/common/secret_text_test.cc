@@ -2,8 +2,6 @@
 // text (no 32-byte base64 key survives redactKeys, checked with libsodium's decoder), and the quoting rule.
 #include "common/secret_text.h"
 
-#include <sodium.h>
-
 #include <random>
 #include <string>
 
@@ -11,32 +9,12 @@
 
 #include "common/base64.h"
 #include "common/terminal_text.h"
+#include "tests/common/key_probe.h"
 
 namespace nefia {
 namespace {
 
-// An independent check: every substring of 43 or 44 characters, decoded by libsodium in all four variants.
-bool holdsKey(const std::string& text) {
-  const int variants[] = {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-                          sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
-  for (std::size_t length : {std::size_t{43}, std::size_t{44}}) {
-    for (std::size_t at = 0; at + length <= text.size(); ++at) {
-      bool ascii = true;  // libsodium's decoder maps some bytes >= 0x80 to values; a key is ASCII
-      for (std::size_t k = 0; k < length; ++k) ascii = ascii && static_cast<unsigned char>(text[at + k]) < 0x80;
-      if (!ascii) continue;
-      for (int variant : variants) {
-        unsigned char out[40];
-        std::size_t decoded = 0;
-        const char* end = nullptr;
-        if (sodium_base642bin(out, sizeof out, text.data() + at, length, nullptr, &decoded, &end, variant) == 0 &&
-            end == text.data() + at + length && decoded == 32) {
-          return true;
-        }
-      }
-    }
-  }
-  return false;
-}
+using testing_support::holdsKey;
 
 TEST(SecretTextTest, NoKeySurvivesRedactionWhereverItIs) {
   std::mt19937 random(12);

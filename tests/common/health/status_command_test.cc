@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/config/rfc3339.h"
@@ -20,6 +21,8 @@
 namespace nefia {
 namespace {
 
+using testing::HasSubstr;
+using testing::Not;
 using testing_support::sampleReport;
 
 class StatusCommandTest : public ::testing::Test {
@@ -35,6 +38,11 @@ class StatusCommandTest : public ::testing::Test {
     err_.str("");
     return runStatusCommand(StatusOptions{configPath_, json}, out_, err_, now_);
   }
+  // Writes report as the health file, then runs `status` on it.
+  int runOn(const HealthReport& report) {
+    EXPECT_TRUE(writeHealthReport(reportPath_, report).ok());
+    return run();
+  }
   void writeRaw(const std::string& text) { std::ofstream(reportPath_) << text; }
 
   std::string directory_ = makeTempDirectory();
@@ -46,8 +54,7 @@ class StatusCommandTest : public ::testing::Test {
 };
 
 TEST_F(StatusCommandTest, PrintsTheReferenceBlockThenPeersAndWorkers) {
-  ASSERT_TRUE(writeHealthReport(reportPath_, sampleReport()).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(sampleReport()), kStatusExitOk) << err_.str();
   EXPECT_EQ(out_.str(),
             "Health Status: ok\n"
             "VPN Connected: true\n"
@@ -67,19 +74,15 @@ TEST_F(StatusCommandTest, PrintsTheReferenceBlockThenPeersAndWorkers) {
 TEST_F(StatusCommandTest, ShowsConfigErrorOnlyWhenSet) {
   HealthReport report = sampleReport();
   report.lastConfigError = "peers[1].public_key: not a 32-byte base64 key (agent.yaml:14)";
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk);
-  EXPECT_NE(out_.str().find("Goroutines: 18\nConfig Error: peers[1].public_key: not a 32-byte base64 key "
-                            "(agent.yaml:14)\nReport Updated:"),
-            std::string::npos)
-      << out_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("Goroutines: 18\nConfig Error: peers[1].public_key: not a 32-byte base64 key "
+                                    "(agent.yaml:14)\nReport Updated:"));
 }
 
 TEST_F(StatusCommandTest, ZeroValueReportPrintsNeverForMissingTimes) {
   HealthReport report;
   report.updatedAt = "2026-11-26T12:00:10Z";
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk);
+  EXPECT_EQ(runOn(report), kStatusExitOk);
   EXPECT_EQ(out_.str(),
             "Health Status: -\nVPN Connected: false\nUptime: 0s\nVersion: -\nRebuild Count: 0\n"
             "Last Rebuild: never\nGoroutines: 0\nReport Updated: 2026-11-26T12:00:10Z (2s ago)\n");
@@ -96,102 +99,82 @@ TEST_F(StatusCommandTest, JsonPrintsTheReportForScripts) {
 TEST_F(StatusCommandTest, MissingReportAsksWhetherTheAgentRuns) {
   EXPECT_EQ(run(), kStatusExitReportMissing);
   EXPECT_EQ(out_.str(), "");
-  EXPECT_NE(err_.str().find("no health report at " + reportPath_), std::string::npos) << err_.str();
-  EXPECT_NE(err_.str().find("Is the agent running?"), std::string::npos) << err_.str();
-  EXPECT_NE(err_.str().find("nefia-agent run --config " + configPath_), std::string::npos) << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr("no health report at " + reportPath_));
+  EXPECT_THAT(err_.str(), HasSubstr("Is the agent running?"));
+  EXPECT_THAT(err_.str(), HasSubstr("nefia-agent run --config " + configPath_));
 }
 
 TEST_F(StatusCommandTest, UnreadableReportSaysWhichPathAndWhatToDo) {
   std::filesystem::create_directory(reportPath_);  // readable by root too, unlike a chmod 000 file
   EXPECT_EQ(run(), kStatusExitReportUnreadable);
-  EXPECT_NE(err_.str().find("cannot read health report: " + reportPath_ + " is a directory, not a regular file"),
-            std::string::npos)
-      << err_.str();
-  EXPECT_NE(err_.str().find("The agent never writes such a file: remove " + reportPath_), std::string::npos)
-      << err_.str();
+  EXPECT_THAT(err_.str(),
+              HasSubstr("cannot read health report: " + reportPath_ + " is a directory, not a regular file"));
+  EXPECT_THAT(err_.str(), HasSubstr("The agent never writes such a file: remove " + reportPath_));
 }
 
 // Issue 12 item 8: a FIFO as health file hung `status` in open(2).
 TEST_F(StatusCommandTest, FifoReportIsRefusedAtOnce) {
   ASSERT_EQ(::mkfifo(reportPath_.c_str(), 0600), 0);
   EXPECT_EQ(run(), kStatusExitReportUnreadable);  // before the fix: blocks forever (ctest's timeout)
-  EXPECT_NE(err_.str().find(reportPath_ + " is a FIFO (named pipe), not a regular file"), std::string::npos)
-      << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr(reportPath_ + " is a FIFO (named pipe), not a regular file"));
 }
 
 // Issue 12 item 10: an oversized report suggested running status as another user.
 TEST_F(StatusCommandTest, OversizedReportIsNotAPermissionProblem) {
   writeRaw(std::string(kMaxHealthReportBytes + 1, ' '));
   EXPECT_EQ(run(), kStatusExitReportUnreadable);
-  EXPECT_NE(err_.str().find("is larger than 4194304 bytes. The agent never writes such a file: remove " + reportPath_),
-            std::string::npos)
-      << err_.str();
-  EXPECT_EQ(err_.str().find("Run status as the user"), std::string::npos) << err_.str();
+  EXPECT_THAT(err_.str(),
+              HasSubstr("is larger than 4194304 bytes. The agent never writes such a file: remove " + reportPath_));
+  EXPECT_THAT(err_.str(), Not(HasSubstr("Run status as the user")));
 }
 
 // Issue 12 item 7: after the clock steps back a hung agent's last report lies in the future.
 TEST_F(StatusCommandTest, ReportFromTheFutureIsStale) {
   HealthReport report = sampleReport();
   report.updatedAt = "2026-11-26T13:00:12Z";  // one hour ahead of now
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitReportStale);
-  EXPECT_NE(out_.str().find("Report Updated: 2026-11-26T13:00:12Z (1h0m0s in the future)"), std::string::npos)
-      << out_.str();
-  EXPECT_NE(err_.str().find("is stale: last updated 2026-11-26T13:00:12Z, 1h0m0s in the future, although the agent "
-                            "writes it every 10s. The system clock was set back"),
-            std::string::npos)
-      << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitReportStale);
+  EXPECT_THAT(out_.str(), HasSubstr("Report Updated: 2026-11-26T13:00:12Z (1h0m0s in the future)"));
+  EXPECT_THAT(err_.str(), HasSubstr("is stale: last updated 2026-11-26T13:00:12Z, 1h0m0s in the future, although the "
+                                    "agent writes it every 10s. The system clock was set back"));
   report.updatedAt = "2026-11-26T12:00:42Z";  // 30 s ahead: within 3 intervals, a small clock skew
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
 }
 
 TEST_F(StatusCommandTest, YearsBeyondTheClocksRangeAreCorruptNotHugeAges) {
   HealthReport report = sampleReport();
   report.updatedAt = "9999-12-31T23:59:59Z";
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitReportCorrupt);
-  EXPECT_NE(err_.str().find("updated_at: missing or not an RFC 3339 timestamp in years 1678-2261 "
-                            "(\"9999-12-31T23:59:59Z\")"),
-            std::string::npos)
-      << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitReportCorrupt);
+  EXPECT_THAT(err_.str(), HasSubstr("updated_at: missing or not an RFC 3339 timestamp in years 1678-2261 "
+                                    "(\"9999-12-31T23:59:59Z\")"));
   report = sampleReport();
   report.lastRebuild = "0001-01-01T00:00:00Z";
   report.peers[0].lastHandshake = "9999-01-01T00:00:00Z";
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
-  EXPECT_NE(out_.str().find("last handshake 9999-01-01T00:00:00Z (not an RFC 3339 time)"), std::string::npos)
-      << out_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("last handshake 9999-01-01T00:00:00Z (not an RFC 3339 time)"));
 }
 
 TEST_F(StatusCommandTest, ExtremeNumbersPrintTheirValue) {
   HealthReport report = sampleReport();
   report.uptimeSeconds = std::numeric_limits<std::int64_t>::max();
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
-  EXPECT_NE(out_.str().find("Uptime: 2562047788015215h30m7s\n"), std::string::npos) << out_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("Uptime: 2562047788015215h30m7s\n"));
   report.uptimeSeconds = -5;
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
-  EXPECT_NE(out_.str().find("Uptime: invalid (-5)\n"), std::string::npos) << out_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("Uptime: invalid (-5)\n"));
 }
 
 TEST_F(StatusCommandTest, ReportIntervalOutOfRangeIsCorrupt) {
   for (std::int64_t interval : {std::int64_t{-1}, kMaxReportIntervalSeconds + 1, std::numeric_limits<std::int64_t>::max()}) {
     HealthReport report = sampleReport();
     report.reportIntervalSeconds = interval;
-    ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-    EXPECT_EQ(run(), kStatusExitReportCorrupt) << interval;
-    EXPECT_NE(err_.str().find("is corrupt: report_interval_seconds: " + std::to_string(interval) +
-                              " is out of range (1-86400)"),
-              std::string::npos)
-        << err_.str();
+    EXPECT_EQ(runOn(report), kStatusExitReportCorrupt) << interval;
+    EXPECT_THAT(err_.str(), HasSubstr("is corrupt: report_interval_seconds: " + std::to_string(interval) +
+                                      " is out of range (1-86400)"));
   }
   HealthReport report = sampleReport();
   report.reportIntervalSeconds = kMaxReportIntervalSeconds;
   report.updatedAt = "2026-11-25T12:00:12Z";  // a day old: fresh for a daily writer
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
 }
 
 TEST_F(StatusCommandTest, ControlCharactersInEveryFieldAreEscaped) {
@@ -204,19 +187,18 @@ TEST_F(StatusCommandTest, ControlCharactersInEveryFieldAreEscaped) {
   report.workers["tunnel"].state = "ready\x08\x08";
   report.workers["tunnel"].lastExit = std::string("exit\0 1", 7);
   report.workers["evil\x1b"] = WorkerHealth{};
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
   const std::string text = out_.str();
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     EXPECT_TRUE(byte == '\n' || (byte >= 0x20 && byte != 0x7f)) << "raw control byte " << int(byte) << " in\n" << text;
   }
-  EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
-  EXPECT_NE(text.find("Health Status: ok\\x1b[2J\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("Config Error: bad\\x0aConfig Error: none\\x7f\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("endpoint x\\u009by"), std::string::npos) << text;
-  EXPECT_NE(text.find("last exit exit\\x00 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("Worker evil\\x1b"), std::string::npos) << text;
+  EXPECT_THAT(text, Not(HasSubstr("\xc2\x9b")));
+  EXPECT_THAT(text, HasSubstr("Health Status: ok\\x1b[2J\n"));
+  EXPECT_THAT(text, HasSubstr("Config Error: bad\\x0aConfig Error: none\\x7f\n"));
+  EXPECT_THAT(text, HasSubstr("endpoint x\\u009by"));
+  EXPECT_THAT(text, HasSubstr("last exit exit\\x00 1"));
+  EXPECT_THAT(text, HasSubstr("Worker evil\\x1b"));
   EXPECT_EQ(run(true), kStatusExitOk);
   for (char c : out_.str()) EXPECT_LT(static_cast<unsigned char>(c), 0x80) << "--json prints only ASCII";
 }
@@ -227,57 +209,50 @@ TEST_F(StatusCommandTest, ConfigErrorNeverShowsAKey) {
   writeRaw("{\"updated_at\":\"2026-11-26T12:00:10Z\",\"last_config_error\":\"address: \\\"" + key +
            "\\\" is not CIDR\"}");
   EXPECT_EQ(run(), kStatusExitOk) << err_.str();
-  EXPECT_NE(out_.str().find("Config Error: address: \"[redacted]\" is not CIDR\n"), std::string::npos) << out_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("Config Error: address: \"[redacted]\" is not CIDR\n"));
   EXPECT_EQ(run(true), kStatusExitOk);
-  EXPECT_EQ(out_.str().find(key.substr(0, 43)), std::string::npos) << out_.str();
+  EXPECT_THAT(out_.str(), Not(HasSubstr(key.substr(0, 43))));
 }
 
 TEST_F(StatusCommandTest, CorruptJsonIsReportedWithThePath) {
   writeRaw("{\"status\": \"ok\", ");
   EXPECT_EQ(run(), kStatusExitReportCorrupt);
   EXPECT_EQ(out_.str(), "");
-  EXPECT_NE(err_.str().find("health report " + reportPath_ + " is corrupt: not valid JSON"), std::string::npos)
-      << err_.str();
-  EXPECT_NE(err_.str().find("retry in a moment"), std::string::npos) << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr("health report " + reportPath_ + " is corrupt: not valid JSON"));
+  EXPECT_THAT(err_.str(), HasSubstr("retry in a moment"));
 }
 
 TEST_F(StatusCommandTest, WrongFieldTypeIsReportedAsCorruptNamingTheField) {
   writeRaw(R"({"updated_at":"2026-11-26T12:00:00Z","peers":[{"stale":"no"}]})");
   EXPECT_EQ(run(), kStatusExitReportCorrupt);
-  EXPECT_NE(err_.str().find("is corrupt: peers[0].stale: expected true or false, got string"), std::string::npos)
-      << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr("is corrupt: peers[0].stale: expected true or false, got string"));
 }
 
 TEST_F(StatusCommandTest, ReportWithoutUpdatedAtIsCorrupt) {
   writeRaw(R"({"status":"ok"})");
   EXPECT_EQ(run(), kStatusExitReportCorrupt);
-  EXPECT_NE(err_.str().find("updated_at: missing or not an RFC 3339 timestamp"), std::string::npos) << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr("updated_at: missing or not an RFC 3339 timestamp"));
 }
 
 TEST_F(StatusCommandTest, StaleReportIsPrintedButFailsWithAnExplanation) {
   HealthReport report = sampleReport();
   report.updatedAt = "2026-11-26T11:59:41Z";  // 31 s old, the limit is 3 x 10 s
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitReportStale);
-  EXPECT_NE(out_.str().find("Health Status: ok\n"), std::string::npos);
-  EXPECT_NE(err_.str().find("health report " + reportPath_ +
-                            " is stale: last updated 2026-11-26T11:59:41Z (31s ago) although the agent writes it "
-                            "every 10s"),
-            std::string::npos)
-      << err_.str();
-  EXPECT_NE(err_.str().find("stopped or hung"), std::string::npos) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitReportStale);
+  EXPECT_THAT(out_.str(), HasSubstr("Health Status: ok\n"));
+  EXPECT_THAT(err_.str(), HasSubstr("health report " + reportPath_ +
+                                    " is stale: last updated 2026-11-26T11:59:41Z (31s ago) although the agent "
+                                    "writes it every 10s"));
+  EXPECT_THAT(err_.str(), HasSubstr("stopped or hung"));
 
   report.updatedAt = "2026-11-26T11:59:42Z";  // exactly 30 s: still fresh
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
 }
 
 TEST_F(StatusCommandTest, StalenessFollowsTheReportedInterval) {
   HealthReport report = sampleReport();
   report.reportIntervalSeconds = 60;
   report.updatedAt = "2026-11-26T11:58:00Z";  // 2m12s old, the limit is 3 x 60 s
-  ASSERT_TRUE(writeHealthReport(reportPath_, report).ok());
-  EXPECT_EQ(run(), kStatusExitOk) << err_.str();
+  EXPECT_EQ(runOn(report), kStatusExitOk) << err_.str();
 }
 
 TEST_F(StatusCommandTest, EmptyConfigPathMeansTheDefaultUnderHome) {
@@ -290,7 +265,7 @@ TEST_F(StatusCommandTest, EmptyConfigPathMeansTheDefaultUnderHome) {
   const int code = run();
   if (previous == nullptr) ::unsetenv("HOME"); else ::setenv("HOME", savedHome.c_str(), 1);
   EXPECT_EQ(code, kStatusExitOk) << err_.str();
-  EXPECT_NE(out_.str().find("Version: v1.3.0"), std::string::npos);
+  EXPECT_THAT(out_.str(), HasSubstr("Version: v1.3.0"));
 }
 
 }  // namespace

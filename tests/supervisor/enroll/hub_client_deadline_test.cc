@@ -2,59 +2,21 @@
 // the TLS handshake, a hub that refuses the connection as busy, and a pin mismatch that no retry can fix.
 #include "supervisor/enroll/hub_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
-#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "common/invite/tls_channel.h"
+#include "tests/supervisor/enroll/one_shot_server.h"
 
 namespace nefia::enroll {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Accepts one TCP connection on loopback and hands it to serve (in a thread); closes it afterwards.
-class OneShotServer {
- public:
-  explicit OneShotServer(std::function<void(int fd)> serve) {
-    std::signal(SIGPIPE, SIG_IGN);
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    EXPECT_EQ(::listen(listener_, 4), 0);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this, serve = std::move(serve)] {
-      const int fd = ::accept(listener_, nullptr, nullptr);
-      if (fd < 0) return;
-      serve(fd);
-      ::close(fd);
-    });
-  }
-  ~OneShotServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    thread_.join();
-    ::close(listener_);
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int listener_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
 
 struct Timed {
   HubExchange exchange;
@@ -76,10 +38,8 @@ Timed exchangeWith(const OneShotServer& server, const std::string& pin, millisec
 TEST(HubClientDeadline, AHubThatDripsItsAnswerRunsIntoTheExchangeDeadline) {
   const invite::TlsIdentity identity = invite::createSelfSignedIdentity("drip").value();
   OneShotServer server([&identity](int fd) {
-    auto context = invite::makeServerContext(identity);
-    invite::SslPtr ssl(SSL_new(context->get()));
-    SSL_set_fd(ssl.get(), fd);
-    if (SSL_accept(ssl.get()) != 1 || !invite::readFrame(ssl.get(), invite::kMaxEnrollRequestBytes).ok()) return;
+    invite::SslPtr ssl = acceptTls(identity, fd);
+    if (!ssl || !invite::readFrame(ssl.get(), invite::kMaxEnrollRequestBytes).ok()) return;
     const auto header = invite::frameHeader(1000);
     std::string answer(reinterpret_cast<const char*>(header.data()), header.size());
     answer += std::string(996, ' ');
@@ -139,10 +99,8 @@ TEST(HubClientDeadline, TheHubsRefusalAlertIsReportedAsBusy) {
 TEST(HubClientDeadline, APinMismatchCannotBeFixedByRetrying) {
   const invite::TlsIdentity identity = invite::createSelfSignedIdentity("other").value();
   OneShotServer server([&identity](int fd) {
-    auto context = invite::makeServerContext(identity);
-    invite::SslPtr ssl(SSL_new(context->get()));
-    SSL_set_fd(ssl.get(), fd);
-    if (SSL_accept(ssl.get()) == 1) (void)invite::readFrame(ssl.get(), invite::kMaxEnrollRequestBytes);
+    invite::SslPtr ssl = acceptTls(identity, fd);
+    if (ssl) (void)invite::readFrame(ssl.get(), invite::kMaxEnrollRequestBytes);
   });
   const Timed result = exchangeWith(server, std::string(64, 'a'), milliseconds(5000));
   ASSERT_FALSE(result.exchange.answer.ok());
