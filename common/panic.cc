@@ -7,9 +7,9 @@
 
 namespace nefia {
 
-void panic(std::string_view message, std::source_location where) {
+void panic(std::string_view message, const char* file, unsigned line) {
   std::fprintf(stderr, "nefia-agent: internal error: %.*s (%s:%u)\n", static_cast<int>(message.size()),
-               message.data(), where.file_name(), static_cast<unsigned>(where.line()));
+               message.data(), file, line);
   std::fflush(stderr);
   std::abort();
 }

@@ -3,12 +3,19 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace nefia {
 namespace {
 
 TEST(PanicDeathTest, SaysWhatBrokeAndWhere) {
-  EXPECT_DEATH(panic("the roles table lost a row"),
-               "^nefia-agent: internal error: the roles table lost a row \\(.*panic_test.cc:[0-9]+\\)\n$");
+  const std::string where = "panic_test.cc:" + std::to_string(__LINE__ + 1) + "\\)\n$";
+  EXPECT_DEATH(panic("the roles table lost a row"), "^nefia-agent: internal error: the roles table lost a row \\(.*" + where);
+}
+
+TEST(PanicDeathTest, CheckNamesItsCallersLine) {
+  const std::string where = "panic_test.cc:" + std::to_string(__LINE__ + 1) + "\\)";
+  EXPECT_DEATH(check(false, "a second Netstack"), where);
 }
 
 TEST(PanicDeathTest, CheckStopsOnlyWhenTheConditionFails) {
