@@ -285,9 +285,16 @@ constexpr const RolePolicy* policyFor(Role role) {
   }
   return nullptr;
 }
+// Compares roles, not row pointers: gcc's UBSan build cannot fold a pointer-to-nullptr test in a static_assert.
+constexpr bool hasPolicyRow(Role role) {
+  for (const RolePolicy& row : kRolePolicies) {
+    if (row.role == role) return true;
+  }
+  return false;
+}
 constexpr bool everyWorkerHasAPolicyRow() {
   for (const ipc::WorkerRoleSpec& spec : ipc::kWorkerRoles) {
-    if (policyFor(spec.role) == nullptr) return false;
+    if (!hasPolicyRow(spec.role)) return false;
   }
   return true;
 }
