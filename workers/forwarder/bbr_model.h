@@ -35,7 +35,10 @@ class BbrModel {
   // Bytes per millisecond the connection may send at (0: no model yet, do not pace).
   uint64_t pacingRate() const;
 
-  bool hasModel() const { return minRttMs_ != 0 && maxBandwidth() > 0; }
+  // Only paths of kMinModelRttMs or more: below it lwIP's millisecond clock rounds the RTT down by up to a
+  // third and more, so kCwndGain x BDP would fall below the real BDP (the 0 ms veth path measured 1-2 ms
+  // under load, and its download lost ~25 %); lwIP's own congestion control keeps such paths.
+  bool hasModel() const { return minRttMs_ >= kMinModelRttMs && maxBandwidth() > 0; }
   // Bytes per millisecond: the largest delivery-rate sample of the last kBandwidthWindowRounds rounds.
   uint64_t maxBandwidth() const;
   uint32_t minRttMs() const { return minRttMs_; }
@@ -45,6 +48,7 @@ class BbrModel {
 
   static constexpr unsigned kBandwidthWindowRounds = 10;
   static constexpr uint32_t kMinRttWindowMs = 10000;
+  static constexpr uint32_t kMinModelRttMs = 5;
   // Startup ends when the bandwidth grew by less than 25 % in this many consecutive rounds.
   static constexpr unsigned kFullBandwidthRounds = 3;
   static constexpr double kStartupGain = 2.89;  // 2/ln 2, BBR's startup gain

@@ -49,7 +49,13 @@ TEST(BbrModelTest, WithoutASampleLwipsWindowStands) {
   model.onAck({50, 10 * kMss, 10 * kMss, 20 * kMss, false});
   model.onAck({50, 10 * kMss, 20 * kMss + 1, 30 * kMss, false});
   EXPECT_FALSE(model.hasModel());
-  EXPECT_EQ(model.congestionWindow(2 * kMss, kMss), 2 * kMss);
+  EXPECT_EQ(model.congestionWindow(2 * kMss, kMss), 2 * kMss);  // Nor does a path of a few milliseconds (the clock's rounding would make the BDP too small).
+  PathSimulation shortPath;
+  for (int i = 0; i < 4; ++i) shortPath.round(4, 40000, false, 4);
+  EXPECT_EQ(shortPath.model.minRttMs(), 4u);
+  EXPECT_FALSE(shortPath.model.hasModel());
+  EXPECT_EQ(shortPath.model.congestionWindow(2 * kMss, kMss), 2 * kMss);
+  EXPECT_EQ(shortPath.model.pacingRate(), 0u);
 }
 
 TEST(BbrModelTest, MeasuresDeliveryRateAndMinimumRtt) {

@@ -31,7 +31,7 @@ class CongestionModelTest : public LossRecoveryTest {
   CongestionControl control_;
 };
 
-// Slow start through the forwarder with rounds of >= 3 ms (the model needs a millisecond clock to move),
+// Slow start through the forwarder with rounds of >= 6 ms (the model needs kMinModelRttMs),
 // then the first segment of a flight is lost: lwIP's fast retransmit and the end of recovery would leave
 // cwnd at 0.7 of what it was; the model (still in startup) keeps at least the window it had.
 TEST_F(CongestionModelTest, LossAfterTheModelHasSamplesDoesNotCutCwnd) {
@@ -43,7 +43,7 @@ TEST_F(CongestionModelTest, LossAfterTheModelHasSamplesDoesNotCutCwnd) {
   std::vector<ParsedTcp> flight;
   for (int round = 0; round < 20 && flight.empty(); ++round) flight = agentAnswer().newData;
   for (int round = 0; round < 8 && !(control_.model.hasModel() && flight.size() >= 8); ++round) {
-    ::usleep(3000);
+    ::usleep(6000);
     std::vector<ParsedTcp> next;
     for (const auto& segment : flight) {
       const auto answer = arrive(segment);
@@ -55,7 +55,7 @@ TEST_F(CongestionModelTest, LossAfterTheModelHasSamplesDoesNotCutCwnd) {
   ASSERT_GE(flight.size(), 8u);
   const uint32_t cwndBefore = connection()->cwnd;
 
-  ::usleep(3000);
+  ::usleep(6000);
   for (std::size_t i = 1; i < flight.size(); ++i) arrive(flight[i]);
   ASSERT_TRUE(connection()->flags & TF_INFR) << "the duplicate ACKs did not start fast recovery";
   arrive(flight[0]);  // the resend arrives: everything is acknowledged, recovery ends
