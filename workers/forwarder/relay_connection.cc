@@ -15,6 +15,7 @@
 #include <cstdio>
 
 #include "common/log.h"
+#include "workers/forwarder/congestion_hook.h"
 #include "workers/forwarder/constants.h"
 
 namespace nefia::forwarder {
@@ -51,6 +52,7 @@ RelayConnection::RelayConnection(uv_loop_t* loop, struct tcp_pcb* pcb, uint64_t 
   }
   local_.get()->data = this;
   tcp_arg(pcb_, this);
+  attachCongestionControl(pcb_, &congestion_);
   tcp_recv(pcb_, &RelayConnection::onLwipReceive);
   tcp_sent(pcb_, &RelayConnection::onLwipSent);
   tcp_err(pcb_, &RelayConnection::onLwipError);
@@ -342,6 +344,7 @@ void RelayConnection::releasePcb(PcbRelease how) {
   struct tcp_pcb* pcb = pcb_;
   pcb_ = nullptr;
   tcp_arg(pcb, nullptr);
+  attachCongestionControl(pcb, nullptr);
   tcp_recv(pcb, nullptr);
   tcp_sent(pcb, nullptr);
   tcp_err(pcb, nullptr);

@@ -13,6 +13,7 @@
 
 #include "common/uv_handle.h"
 #include "lwip/tcp.h"
+#include "workers/forwarder/congestion_hook.h"
 #include "workers/forwarder/connection_buffers.h"
 
 namespace nefia::forwarder {
@@ -103,6 +104,9 @@ class RelayConnection {
 
   // Autotuned receive window and send limit (under the forwarder's one memory cap).
   ConnectionBuffers buffers_;
+  // The path model that sets the connection's cwnd and paces it (congestion_hook.h), attached while pcb_
+  // is ours.
+  CongestionControl congestion_;
 
   int callbackDepth_ = 0;
   bool abortedInCallback_ = false;

@@ -131,6 +131,13 @@
  * connection is open; an agent without connections still sleeps (the timer is stopped). */
 #define TCP_TMR_INTERVAL 10
 #define LWIP_TCP_MAX_SACK_NUM 4
+/* Congestion control from the forwarder's BBR-style path model (bbr_model.h, congestion_hook.h):
+ * lwip_patches/0009 calls the first hook after every ACK, 0010 the second before tcp_output sends a
+ * segment (pacing); a connection's model hangs on its pcb in extension argument slot 0. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+#include "../congestion_hook.h"
+#define LWIP_HOOK_TCP_ACK_PROCESSED(pcb, acked) nefia_tcp_ack_processed((pcb), (acked))
+#define LWIP_HOOK_TCP_PACING_ALLOWS(pcb, length) nefia_tcp_pacing_allows((pcb), (length))
 /* Preallocate one MSS per write so consecutive small writes fill segments instead of chaining. */
 #define TCP_OVERSIZE TCP_MSS
 /* Established connections are limited by the forwarder (kMaxAgentConnections, refused with RST); the
