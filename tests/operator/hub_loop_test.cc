@@ -22,6 +22,7 @@
 #include "operator/hub_socket.h"
 #include "operator/vpn_commands.h"
 #include "supervisor/enroll/hub_client.h"
+#include "tests/common/loopback_port.h"
 #include "tests/operator/fake_wireguard.h"
 
 namespace nefia::hub {
@@ -77,18 +78,6 @@ bool closedByHubWithin(int fd, milliseconds limit) {
   }
 }
 
-uint16_t freeLoopbackPort() {
-  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(probe);
-  return ntohs(address.sin_port);
-}
-
 std::string randomKey() {
   uint8_t key[32];
   randombytes_buf(key, sizeof key);
@@ -119,7 +108,7 @@ class HubLoopTest : public ::testing::Test {
   }
   void start(HubServerSettings settings) {
     settings_ = settings;
-    port_ = freeLoopbackPort();
+    port_ = nefia::test::freeLoopbackPort();
     Result<int> listening = listenOn("127.0.0.1:" + std::to_string(port_));
     ASSERT_TRUE(listening.ok()) << listening.error();
     listener_ = listening.value();

@@ -15,6 +15,7 @@
 
 #include "common/invite/tls_channel.h"
 #include "tests/supervisor/enroll/fake_hub.h"
+#include "tests/common/loopback_port.h"
 
 namespace nefia::enroll {
 namespace {
@@ -60,15 +61,8 @@ TEST(HubClient, AnswerAboveOneMegabyteIsRejected) {
 }
 
 TEST(HubClient, ClosedPortFailsAtOnce) {
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(probe);  // nothing listens on this port now
-  Result<int> fd = connectToHub("127.0.0.1:" + std::to_string(ntohs(address.sin_port)), std::chrono::seconds(2));
+  const uint16_t closedPort = nefia::test::freeLoopbackPort();  // nothing listens on this port now
+  Result<int> fd = connectToHub("127.0.0.1:" + std::to_string(closedPort), std::chrono::seconds(2));
   ASSERT_FALSE(fd.ok());
   EXPECT_NE(fd.error().find("refused"), std::string::npos) << fd.error();
   EXPECT_FALSE(connectToHub("not an address", std::chrono::seconds(1)).ok());
