@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "build_info.h"
-#include "common/health/status_command.h"
-#include "common/wol/wol_command.h"
+#include "agent/commands/status_command.h"
+#include "agent/commands/wol_command.h"
 #include "agent/cli/cli_options.h"
 #include "agent/commands/enroll_command.h"
 #include "agent/commands/run_command.h"

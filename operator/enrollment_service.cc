@@ -42,6 +42,48 @@ std::string joinHostPort(const std::string& host, uint16_t port) {
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// The request's SSH host keys in known_hosts form; an error when one is malformed.
+Result<std::vector<std::string>> normalizedHostKeys(const std::vector<std::string>& keys) {
+  std::vector<std::string> normalized;
+  for (const std::string& key : keys) {
+    normalized.push_back(normalizeHostKey(key));
+    if (normalized.back().empty()) return makeError("malformed SSH host key");
+  }
+  return normalized;
+}
+
+// What one accepted request says about the host.
+struct EnrollmentFacts {
+  const invite::InvitePayload& token;
+  const invite::EnrollRequest& request;
+  const std::vector<std::string>& sshKeys;
+  const std::string& sourceIp;
+  int64_t nowUnix;
+};
+
+// The record the host gets: its existing one (same VPN address and host id) or a new one with a free address,
+// updated from the request.
+Result<HostRecord> enrolledRecord(const HubState& state, const HostRecord* existing, const EnrollmentFacts& facts) {
+  HostRecord host = existing != nullptr ? *existing : HostRecord{};
+  if (existing == nullptr) {
+    std::vector<std::string> taken;
+    for (const HostRecord& other : state.hosts) taken.push_back(other.vpnAddr);
+    Result<std::string> address = allocateVpnAddress(state.settings.address, taken);
+    if (!address.ok()) return makeError(address.error());
+    host.vpnAddr = address.value();
+    host.hostId = makeHostId();
+  }
+  host.name = facts.token.hostName;
+  host.os = facts.token.os;
+  host.publicKey = facts.request.publicKey;
+  host.sshHostKeys = facts.sshKeys;
+  host.endpoint = facts.request.listenPort != 0 ? joinHostPort(facts.sourceIp, facts.request.listenPort) : "";
+  host.localEndpoint = hairpinLocalEndpoint(facts.request.localEndpoint, facts.sourceIp);
+  host.enrolledAt = facts.nowUnix;
+  host.allowHostKeyChange = false;
+  return host;
+}
+
 }  // namespace
 
 std::string hairpinLocalEndpoint(const std::string& localEndpoint, const std::string& publicIp) {
@@ -154,12 +196,9 @@ invite::EnrollResponse EnrollmentService::enrollLocked(const invite::EnrollReque
   });
   if (invite == state.invites.end()) return failed("no open invite for this token (host removed or reinvited)");
 
-  std::vector<std::string> sshKeys;
-  for (const std::string& key : request.sshHostKeys) {
-    const std::string normalized = normalizeHostKey(key);
-    if (normalized.empty()) return failed("malformed SSH host key");
-    sshKeys.push_back(normalized);
-  }
+  Result<std::vector<std::string>> normalizedKeys = normalizedHostKeys(request.sshHostKeys);
+  if (!normalizedKeys.ok()) return failed(normalizedKeys.error());
+  const std::vector<std::string>& sshKeys = normalizedKeys.value();
   for (const HostRecord& other : state.hosts) {
     if (other.name != name && other.publicKey == request.publicKey) {
       return failed("WireGuard key already belongs to host " + other.name);
@@ -177,24 +216,10 @@ invite::EnrollResponse EnrollmentService::enrollLocked(const invite::EnrollReque
     return refuse(invite::kErrorValidationFailed);
   }
 
-  HostRecord host = existing != nullptr ? *existing : HostRecord{};
-  if (existing == nullptr) {
-    std::vector<std::string> taken;
-    for (const HostRecord& other : state.hosts) taken.push_back(other.vpnAddr);
-    Result<std::string> address = allocateVpnAddress(state.settings.address, taken);
-    if (!address.ok()) return failed(address.error());
-    host.vpnAddr = address.value();
-    host.hostId = makeHostId();
-  }
-  const std::string previousKey = host.publicKey;
-  host.name = name;
-  host.os = token.os;
-  host.publicKey = request.publicKey;
-  host.sshHostKeys = sshKeys;
-  host.endpoint = request.listenPort != 0 ? joinHostPort(sourceIp, request.listenPort) : "";
-  host.localEndpoint = hairpinLocalEndpoint(request.localEndpoint, sourceIp);
-  host.enrolledAt = nowUnix;
-  host.allowHostKeyChange = false;
+  const std::string previousKey = existing != nullptr ? existing->publicKey : "";
+  Result<HostRecord> record = enrolledRecord(state, existing, EnrollmentFacts{token, request, sshKeys, sourceIp, nowUnix});
+  if (!record.ok()) return failed(record.error());
+  const HostRecord& host = record.value();
 
   if (!previousKey.empty() && previousKey != host.publicKey) {
     if (Status status = wireguard_.removePeer(previousKey); !status.ok()) return failed(status.error());

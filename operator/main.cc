@@ -44,134 +44,164 @@ std::string withDefaultPort(const std::string& address) {
   return address.find(':') != std::string::npos && address.front() != '[' ? "[" + address + "]" + port : address + port;
 }
 
+// Everything the command line sets, and which subcommand it chose.
+struct OperatorCommandLine {
+  std::string stateDir;
+  std::string logLevel = "info";
+  nefia::hub::HubSettings settings;
+  nefia::hub::InviteRequest inviteRequest;
+  std::string ttl = "24h";
+  std::string removeName;
+  nefia::hub::HubServerSettings hubSettings;
+  std::string rateInterval = "6s";
+  std::string restoreInterval = "30s";
+  std::string connectionDeadline = "10s";
+  CLI::App* init = nullptr;
+  CLI::App* invite = nullptr;
+  CLI::App* reinvite = nullptr;
+  CLI::App* remove = nullptr;
+  CLI::App* status = nullptr;
+};
+
+void addInitCommand(CLI::App& vpn, OperatorCommandLine& line) {
+  nefia::hub::HubSettings& settings = line.settings;
+  line.init = vpn.add_subcommand("init", "Configure the hub: WireGuard interface, VPN address, enrollment address");
+  line.init->add_option("--interface", settings.interfaceName, "The operator's WireGuard interface")->required();
+  line.init->add_option("--address", settings.address, "The operator's VPN address with prefix, e.g. 10.99.0.1/24")
+      ->required();
+  line.init->add_option("--enroll-addr", settings.enrollAddresses, "host[:port] agents dial (default port 19820)")
+      ->required();
+  line.init->add_option("--endpoint", settings.endpoint, "The operator's WireGuard host:port for agents "
+                                                          "(default: enrollment host and the interface's listen port)");
+}
+
+void addHostCommands(CLI::App& vpn, OperatorCommandLine& line) {
+  nefia::hub::InviteRequest& request = line.inviteRequest;
+  line.invite = vpn.add_subcommand("invite", "Print a single-use invite token for a new host");
+  line.invite->add_option("--name", request.name, "Host name")->required();
+  line.invite->add_option("--os", request.os, "linux, macos or windows")->required();
+  line.invite->add_option("--ttl", line.ttl, "Token lifetime, e.g. 1h (default 24h)");
+  line.invite->add_flag("--stun", request.stun, "Tell the agent to discover its endpoint with STUN");
+
+  line.reinvite = vpn.add_subcommand("reinvite", "Print a fresh token for an enrolled host (allows a new SSH "
+                                                 "host key, e.g. after a reinstall)");
+  line.reinvite->add_option("--name", request.name, "Host name")->required();
+  line.reinvite->add_option("--ttl", line.ttl, "Token lifetime, e.g. 1h (default 24h)");
+  line.reinvite->add_flag("--stun", request.stun, "Tell the agent to discover its endpoint with STUN");
+
+  line.remove = vpn.add_subcommand("remove", "Revoke a host: peer removed, its tokens refused");
+  line.remove->add_option("NAME", line.removeName, "Host name")->required();
+
+  line.status = vpn.add_subcommand("status", "List enrolled hosts with endpoint and last handshake");
+}
+
+void addHubCommand(CLI::App& vpn, OperatorCommandLine& line) {
+  nefia::hub::HubServerSettings& hub = line.hubSettings;
+  CLI::App* command = vpn.add_subcommand("hub", "Run the enrollment service (TLS 1.3 on port 19820)");
+  command->add_option("--listen", hub.listenAddress, "ip:port to listen on (default 0.0.0.0:19820)");
+  command->add_option("--rate-burst", hub.rateLimit.burst, "Requests one IP may burst (default 5)");
+  command->add_option("--rate-interval", line.rateInterval, "One more request per interval (default 6s)");
+  command->add_option("--rate-table", hub.rateLimit.maxEntries, "IPs tracked (default 4096)");
+  command->add_option("--restore-interval", line.restoreInterval, "How often missing peers are re-added (default 30s)");
+  command->add_option("--max-connections", hub.connections.maxConnections,
+                      "Connections open at once, all addresses (default 512)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  command->add_option("--max-connections-per-address", hub.connections.maxPerAddress,
+                      "Connections open at once from one IPv4 address or IPv6 /64 (default 16)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  command->add_option("--connection-deadline", line.connectionDeadline,
+                      "Time for TLS handshake, request and answer together (default 10s)");
+}
+
+int runInvite(OperatorCommandLine& line, const nefia::hub::HubFiles& files, nefia::hub::HubState& state,
+              nefia::hub::WgToolControl& wireguard) {
+  using namespace nefia;
+  hub::InviteRequest& request = line.inviteRequest;
+  Result<std::chrono::seconds> lifetime = parseDuration<std::chrono::seconds>("--ttl", line.ttl);
+  if (!lifetime.ok()) return fail(lifetime.error());
+  request.ttl = lifetime.value();
+  request.reinvite = line.reinvite->parsed();
+  if (request.reinvite) {
+    hub::HostRecord* host = state.findHost(request.name);
+    if (host == nullptr) return fail("host " + request.name + " is not enrolled; use `nefia vpn invite`");
+    request.os = host->os;
+  }
+  Result<std::string> token = hub::createInvite(files, wireguard, request, nowUnix());
+  if (!token.ok()) return fail(token.error());
+  std::cout << token.value() << "\n";
+  return 0;
+}
+
+int runHubCommand(OperatorCommandLine& line, const nefia::hub::HubFiles& files, nefia::hub::WgToolControl& wireguard) {
+  using namespace nefia;
+  using std::chrono::milliseconds;
+  Result<milliseconds> interval = parseDuration<milliseconds>("--rate-interval", line.rateInterval);
+  if (!interval.ok()) return fail(interval.error());
+  Result<std::chrono::seconds> restore = parseDuration<std::chrono::seconds>("--restore-interval", line.restoreInterval);
+  if (!restore.ok()) return fail(restore.error());
+  Result<milliseconds> deadline = parseDuration<milliseconds>("--connection-deadline", line.connectionDeadline);
+  if (!deadline.ok()) return fail(deadline.error());
+  line.hubSettings.connections.deadline = deadline.value();
+  line.hubSettings.rateLimit.refillInterval = interval.value();
+  line.hubSettings.restoreInterval = restore.value();
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  if (Status done = hub::runHub(files, wireguard, line.hubSettings, gStop); !done.ok()) return fail(done.error());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace nefia;
   CLI::App app{"nefia: operator CLI (invite tokens, enrollment hub, enrolled hosts)"};
   app.require_subcommand(1);
-  std::string stateDir;
-  std::string logLevel = "info";
-  app.add_option("--state-dir", stateDir, "Hub state directory (default: ~/.nefia/operator)");
-  app.add_option("--log-level", logLevel, "Log level: debug, info, warn, error");
+  OperatorCommandLine line;
+  app.add_option("--state-dir", line.stateDir, "Hub state directory (default: ~/.nefia/operator)");
+  app.add_option("--log-level", line.logLevel, "Log level: debug, info, warn, error");
   CLI::App* vpn = app.add_subcommand("vpn", "WireGuard enrollment and enrolled hosts");
   vpn->require_subcommand(1);
-
-  hub::HubSettings settings;
-  CLI::App* init = vpn->add_subcommand("init", "Configure the hub: WireGuard interface, VPN address, enrollment address");
-  init->add_option("--interface", settings.interfaceName, "The operator's WireGuard interface")->required();
-  init->add_option("--address", settings.address, "The operator's VPN address with prefix, e.g. 10.99.0.1/24")
-      ->required();
-  init->add_option("--enroll-addr", settings.enrollAddresses, "host[:port] agents dial (default port 19820)")
-      ->required();
-  init->add_option("--endpoint", settings.endpoint, "The operator's WireGuard host:port for agents "
-                                                     "(default: enrollment host and the interface's listen port)");
-
-  hub::InviteRequest inviteRequest;
-  std::string ttl = "24h";
-  CLI::App* invite = vpn->add_subcommand("invite", "Print a single-use invite token for a new host");
-  invite->add_option("--name", inviteRequest.name, "Host name")->required();
-  invite->add_option("--os", inviteRequest.os, "linux, macos or windows")->required();
-  invite->add_option("--ttl", ttl, "Token lifetime, e.g. 1h (default 24h)");
-  invite->add_flag("--stun", inviteRequest.stun, "Tell the agent to discover its endpoint with STUN");
-
-  CLI::App* reinvite = vpn->add_subcommand("reinvite", "Print a fresh token for an enrolled host (allows a new SSH "
-                                                       "host key, e.g. after a reinstall)");
-  reinvite->add_option("--name", inviteRequest.name, "Host name")->required();
-  reinvite->add_option("--ttl", ttl, "Token lifetime, e.g. 1h (default 24h)");
-  reinvite->add_flag("--stun", inviteRequest.stun, "Tell the agent to discover its endpoint with STUN");
-
-  std::string removeName;
-  CLI::App* remove = vpn->add_subcommand("remove", "Revoke a host: peer removed, its tokens refused");
-  remove->add_option("NAME", removeName, "Host name")->required();
-
-  CLI::App* status = vpn->add_subcommand("status", "List enrolled hosts with endpoint and last handshake");
-
-  hub::HubServerSettings hubSettings;
-  std::string rateInterval = "6s";
-  std::string restoreInterval = "30s";
-  CLI::App* hubCommand = vpn->add_subcommand("hub", "Run the enrollment service (TLS 1.3 on port 19820)");
-  hubCommand->add_option("--listen", hubSettings.listenAddress, "ip:port to listen on (default 0.0.0.0:19820)");
-  hubCommand->add_option("--rate-burst", hubSettings.rateLimit.burst, "Requests one IP may burst (default 5)");
-  hubCommand->add_option("--rate-interval", rateInterval, "One more request per interval (default 6s)");
-  hubCommand->add_option("--rate-table", hubSettings.rateLimit.maxEntries, "IPs tracked (default 4096)");
-  hubCommand->add_option("--restore-interval", restoreInterval, "How often missing peers are re-added (default 30s)");
-  std::string connectionDeadline = "10s";
-  hubCommand->add_option("--max-connections", hubSettings.connections.maxConnections,
-                         "Connections open at once, all addresses (default 512)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
-  hubCommand->add_option("--max-connections-per-address", hubSettings.connections.maxPerAddress,
-                         "Connections open at once from one IPv4 address or IPv6 /64 (default 16)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
-  hubCommand->add_option("--connection-deadline", connectionDeadline,
-                         "Time for TLS handshake, request and answer together (default 10s)");
-
+  addInitCommand(*vpn, line);
+  addHostCommands(*vpn, line);
+  addHubCommand(*vpn, line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;  // help prints and succeeds; any other parse error is a usage error
   }
 
-  std::optional<LogLevel> level = parseLogLevel(logLevel);
-  if (!level) return fail("--log-level " + logLevel + ": expected debug, info, warn or error");
+  std::optional<LogLevel> level = parseLogLevel(line.logLevel);
+  if (!level) return fail("--log-level " + line.logLevel + ": expected debug, info, warn or error");
   Logger::instance().setLevel(*level);
   Logger::instance().addSink(makeStderrSink());
-  if (stateDir.empty()) {
+  if (line.stateDir.empty()) {
     Result<std::string> directory = hub::defaultHubDirectory();
     if (!directory.ok()) return fail(directory.error());
-    stateDir = directory.value();
+    line.stateDir = directory.value();
   }
-  hub::HubFiles files(stateDir);
+  hub::HubFiles files(line.stateDir);
 
-  if (init->parsed()) {
-    for (std::string& address : settings.enrollAddresses) address = withDefaultPort(address);
-    if (Status done = hub::initHub(files, settings); !done.ok()) return fail(done.error());
-    std::cout << "Hub configured in " << stateDir << "\n";
+  if (line.init->parsed()) {
+    for (std::string& address : line.settings.enrollAddresses) address = withDefaultPort(address);
+    if (Status done = hub::initHub(files, line.settings); !done.ok()) return fail(done.error());
+    std::cout << "Hub configured in " << line.stateDir << "\n";
     return 0;
   }
   Result<hub::HubState> state = files.loadState();
   if (!state.ok()) return fail(state.error());
   hub::WgToolControl wireguard(state->settings.interfaceName);
-
-  if (invite->parsed() || reinvite->parsed()) {
-    Result<std::chrono::seconds> lifetime = parseDuration<std::chrono::seconds>("--ttl", ttl);
-    if (!lifetime.ok()) return fail(lifetime.error());
-    inviteRequest.ttl = lifetime.value();
-    inviteRequest.reinvite = reinvite->parsed();
-    if (inviteRequest.reinvite) {
-      hub::HostRecord* host = state->findHost(inviteRequest.name);
-      if (host == nullptr) return fail("host " + inviteRequest.name + " is not enrolled; use `nefia vpn invite`");
-      inviteRequest.os = host->os;
-    }
-    Result<std::string> token = hub::createInvite(files, wireguard, inviteRequest, nowUnix());
-    if (!token.ok()) return fail(token.error());
-    std::cout << token.value() << "\n";
+  if (line.invite->parsed() || line.reinvite->parsed()) return runInvite(line, files, state.value(), wireguard);
+  if (line.remove->parsed()) {
+    if (Status done = hub::removeHost(files, wireguard, line.removeName); !done.ok()) return fail(done.error());
+    std::cout << "Removed " << line.removeName << "\n";
     return 0;
   }
-  if (remove->parsed()) {
-    if (Status done = hub::removeHost(files, wireguard, removeName); !done.ok()) return fail(done.error());
-    std::cout << "Removed " << removeName << "\n";
-    return 0;
-  }
-  if (status->parsed()) {
+  if (line.status->parsed()) {
     Result<std::string> table = hub::renderStatus(files, wireguard, nowUnix());
     if (!table.ok()) return fail(table.error());
     std::cout << table.value();
     return 0;
   }
-  Result<std::chrono::milliseconds> interval = parseDuration<std::chrono::milliseconds>("--rate-interval", rateInterval);
-  if (!interval.ok()) return fail(interval.error());
-  Result<std::chrono::seconds> restore = parseDuration<std::chrono::seconds>("--restore-interval", restoreInterval);
-  if (!restore.ok()) return fail(restore.error());
-  Result<std::chrono::milliseconds> deadline =
-      parseDuration<std::chrono::milliseconds>("--connection-deadline", connectionDeadline);
-  if (!deadline.ok()) return fail(deadline.error());
-  hubSettings.connections.deadline = deadline.value();
-  hubSettings.rateLimit.refillInterval = interval.value();
-  hubSettings.restoreInterval = restore.value();
-  std::signal(SIGTERM, onSignal);
-  std::signal(SIGINT, onSignal);
-  std::signal(SIGPIPE, SIG_IGN);
-  if (Status done = hub::runHub(files, wireguard, hubSettings, gStop); !done.ok()) return fail(done.error());
-  return 0;
+  return runHubCommand(line, files, wireguard);
 }

@@ -6,7 +6,6 @@
 
 #include "common/config/rfc3339.h"
 #include "common/health/health_report.h"
-#include "common/health/status_command.h"
 #include "common/secret_text.h"
 #include "common/terminal_text.h"
 

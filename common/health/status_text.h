@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "common/health/health_report.h"
+
 namespace nefia {
 
 // Largest report_interval_seconds status accepts (a day); larger values are not from an agent.
@@ -22,5 +24,10 @@ std::int64_t epochSeconds(std::chrono::system_clock::time_point time);
 // "2026-02-28T08:12:00Z (12s ago)", "... (5s in the future)", "never", or the escaped raw text when it is not
 // a timestamp.
 std::string describeTime(const std::string& rfc3339, std::chrono::system_clock::time_point now);
+
+// The text form: the reference's block ("Health Status: ok", "VPN Connected: true", "Uptime: 72h22m0s",
+// "Version:", "Rebuild Count:", "Last Rebuild:", "Goroutines:", "Config Error:" only when set), then when the
+// report was written, one line per peer (STALE marked) and one per worker.
+std::string formatStatusText(const HealthReport& report, std::chrono::system_clock::time_point now);
 
 }  // namespace nefia

@@ -10,7 +10,7 @@
 #include "common/base64.h"
 #include "common/config/config_loader.h"
 #include "common/health/health_report.h"
-#include "common/health/status_command.h"
+#include "common/health/status_text.h"
 #include "tests/common/key_probe.h"
 
 namespace {

@@ -33,6 +33,17 @@ std::chrono::milliseconds toMillis(Duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration);
 }
 
+// The role a `testing.fault.worker` names (config does not depend on ipc; -Wswitch keeps this complete).
+ipc::Role roleOf(FaultWorker worker) {
+  switch (worker) {
+    case FaultWorker::kTunnel: return ipc::Role::kTunnel;
+    case FaultWorker::kForwarder: return ipc::Role::kForwarder;
+    case FaultWorker::kBeacons: return ipc::Role::kBeacons;
+    case FaultWorker::kUpdater: return ipc::Role::kUpdater;
+  }
+  return ipc::Role::kSupervisor;  // not reached: every FaultWorker is listed above
+}
+
 }  // namespace
 
 Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig config)
@@ -107,7 +118,7 @@ void Supervisor::startWorker(const ipc::WorkerRoleSpec& spec) {
   WorkerLaunch launch{options_.executable, {"worker", std::string(spec.wireName)}};
   launch.arguments.insert(launch.arguments.end(), options_.workerArguments.begin(), options_.workerArguments.end());
   // Fault injection for tests (the `testing:` section exists only in NEFIA_TEST_HOOKS builds).
-  if (config_.testing.fault && spec.wireName == toString(config_.testing.fault->worker)) {
+  if (config_.testing.fault && spec.role == roleOf(config_.testing.fault->worker)) {
     launch.arguments.insert(launch.arguments.end(), {"--fault", toString(config_.testing.fault->mode)});
   }
   RestartPolicySettings policy;

@@ -11,10 +11,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstdio>
 
 #include "common/log.h"
+#include "common/panic.h"
 #include "workers/forwarder/congestion_hook.h"
 #include "workers/forwarder/constants.h"
 
@@ -46,10 +45,7 @@ std::string describePeer(const struct tcp_pcb* pcb) {
 RelayConnection::RelayConnection(uv_loop_t* loop, struct tcp_pcb* pcb, uint64_t id, ClosedCallback onClosed)
     : loop_(loop), pcb_(pcb), id_(id), peer_(describePeer(pcb)), onClosed_(std::move(onClosed)),
       readBuffer_(new uint8_t[kLocalReadChunk]) {
-  if (local_.init(uv_tcp_init, loop_) != 0) {
-    std::fprintf(stderr, "nefia-forward: uv_tcp_init failed for a relay handle (it creates no socket)\n");
-    std::abort();
-  }
+  check(local_.init(uv_tcp_init, loop_) == 0, "uv_tcp_init failed for a relay handle (it creates no socket)");
   local_.get()->data = this;
   tcp_arg(pcb_, this);
   attachCongestionControl(pcb_, &congestion_);

@@ -1,6 +1,6 @@
 // Tests for `nefia-agent status`: the exact text, --json, and each failure's message and exit code.
 // The clock is passed in, so staleness is tested without waiting.
-#include "common/health/status_command.h"
+#include "agent/commands/status_command.h"
 
 #include <sys/stat.h>
 

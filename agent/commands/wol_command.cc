@@ -1,6 +1,6 @@
 // runWolCommand: parse the MAC, send one magic packet, say what was sent or why not.
 // Never sends anything when an argument is invalid.
-#include "common/wol/wol_command.h"
+#include "agent/commands/wol_command.h"
 
 #include "common/wol/magic_packet.h"
 

@@ -1,6 +1,6 @@
 // runStatusCommand: locate, read, validate and print agent-health.json; every failure says what to do next.
 // Must never modify the report or block on the agent: a hung agent is exactly what status has to reveal.
-#include "common/health/status_command.h"
+#include "agent/commands/status_command.h"
 
 #include <cstdlib>
 #include <optional>

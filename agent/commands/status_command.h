@@ -25,11 +25,6 @@ inline constexpr int kStatusExitReportStale = 6;      // printed, but updated_at
 // A report counts as stale when it is older than this many report intervals.
 inline constexpr int kStaleReportIntervals = 3;
 
-// The text form: the reference's block ("Health Status: ok", "VPN Connected: true", "Uptime: 72h22m0s",
-// "Version:", "Rebuild Count:", "Last Rebuild:", "Goroutines:", "Config Error:" only when set), then when the
-// report was written, one line per peer (STALE marked) and one per worker.
-std::string formatStatusText(const HealthReport& report, std::chrono::system_clock::time_point now);
-
 // Prints the report to `out` and problems to `err`; returns one of the kStatusExit* codes.
 int runStatusCommand(const StatusOptions& options, std::ostream& out, std::ostream& err,
                      std::chrono::system_clock::time_point now);
