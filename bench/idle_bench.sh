@@ -43,8 +43,16 @@ sleep "$window"
 s1=$(switches); c1=$(cpu_ticks)
 hz=$(getconf CLK_TCK)
 printf 'processes: %s\n' "$(agent_pids | wc -l)"
-for p in $(agent_pids); do printf '  %-14s pss %6s KiB\n' "$(cat /proc/$p/comm)" "$(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup)"; done
-printf 'total PSS: %s KiB (goal < 16384 KiB)\n' "$(pss_kib)"
+# Pss_Anon is memory of our own; Pss_File is each process's share of mapped files (the binary, libcrypto,
+# libstdc++), which falls when other processes on the host map the same pages and rises when they exit.
+field_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup"; }
+anon_total=0; file_total=0
+for p in $(agent_pids); do
+  printf '  %-14s pss %6s KiB (anon %5s, file %5s)\n' "$(cat /proc/$p/comm)" "$(field_kib "$p" Pss)" \
+    "$(field_kib "$p" Pss_Anon)" "$(field_kib "$p" Pss_File)"
+  anon_total=$((anon_total + $(field_kib "$p" Pss_Anon))); file_total=$((file_total + $(field_kib "$p" Pss_File)))
+done
+printf 'total PSS: %s KiB (goal < 16384 KiB): anon %s KiB, shared files %s KiB\n' "$(pss_kib)" "$anon_total" "$file_total"
 awk -v s=$((s1 - s0)) -v w="$window" 'BEGIN { printf "wake-ups: %.2f per second over all threads (goal < 2)\n", s / w }'
 awk -v c=$((c1 - c0)) -v hz="$hz" -v w="$window" 'BEGIN { printf "CPU: %.3f s in %d s (%.3f%%)\n", c / hz, w, 100 * c / hz / w }'
 
