@@ -12,10 +12,11 @@ bool sequenceAfter(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) 
 }  // namespace
 
 void BbrModel::onAck(const AckSample& ack) {
-  delivered_ += ack.ackedBytes;
-  inFlight_ = ack.sndNxt - ack.sndUna;
+  delivered_ += ack.deliveredBytes;
+  inFlight_ = ack.sndNxt - ack.sndUna - std::min(ack.sackedInFlight, ack.sndNxt - ack.sndUna);
   if (ack.lossRecovery) lossInRound_ = true;
-  if (roundOpen_ && ack.ackedBytes > 0 && sequenceAfter(ack.sndUna, roundEndSeq_)) endRound(ack);
+  const uint32_t highestDelivered = ack.sndUna + ack.deliveredAboveUna;
+  if (roundOpen_ && ack.deliveredBytes > 0 && sequenceAfter(highestDelivered, roundEndSeq_)) endRound(ack);
   if (!roundOpen_) {
     roundOpen_ = true;
     lossInRound_ = ack.lossRecovery;

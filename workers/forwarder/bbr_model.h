@@ -10,19 +10,22 @@ namespace nefia::forwarder {
 // What lwIP tells the model on every ACK (sequence numbers, bytes, milliseconds of sys_now).
 struct AckSample {
   uint32_t nowMs;
-  uint32_t ackedBytes;  // newly acknowledged by this ACK (0 for a duplicate)
-  uint32_t sndUna;      // lwIP's lastack after the ACK
+  uint32_t deliveredBytes;  // newly delivered: cumulatively acknowledged or reported in a SACK block
+  uint32_t sndUna;          // lwIP's lastack after the ACK
   uint32_t sndNxt;
-  bool lossRecovery;    // fast recovery or a timeout's retransmission is under way
+  bool lossRecovery;        // fast recovery or a timeout's retransmission is under way
+  uint32_t sackedInFlight = 0;     // bytes above sndUna the peer reported in SACK blocks (out of the network)
+  uint32_t deliveredAboveUna = 0;  // the highest SACKed sequence minus sndUna (0: nothing SACKed above it)
 };
 
 class BbrModel {
  public:
   enum class Phase { kStartup, kDrain, kProbeBandwidth };
 
-  // Feeds one ACK. A round trip ends when the first byte sent after the previous round's end is
-  // acknowledged; it yields one delivery-rate sample (bytes acknowledged in it / its duration) and one RTT
-  // sample (its duration; none while recovering, the marked byte may have been resent).
+  // Feeds one ACK. A round trip ends when data sent after the previous round's end is delivered
+  // (acknowledged, or reported in a SACK block: a hole waiting for its resend does not stretch the round);
+  // it yields one delivery-rate sample (bytes delivered in it, SACKed ones included, / its duration) and one
+  // RTT sample (its duration; none while recovering, the marked byte may have been resent).
   void onAck(const AckSample& ack);
   // The congestion window for lwIP's own value after this ACK (lwIP's slow start, or its cut for a loss or
   // a timeout): unchanged until the model has a sample; startup keeps lwIP's growth but never less than
@@ -45,6 +48,7 @@ class BbrModel {
   uint64_t bandwidthDelayProduct() const { return maxBandwidth() * minRttMs_; }
   Phase phase() const { return phase_; }
   uint64_t rounds() const { return rounds_; }
+  uint64_t deliveredBytes() const { return delivered_; }
 
   static constexpr unsigned kBandwidthWindowRounds = 10;
   static constexpr uint32_t kMinRttWindowMs = 10000;

@@ -2,6 +2,9 @@
 // set cwnd from it; pace tcp_output with a token bucket and an lwIP timeout when the bucket is empty.
 #include "workers/forwarder/congestion_hook.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
@@ -52,15 +55,23 @@ void attachCongestionControl(struct tcp_pcb* pcb, CongestionControl* control) {
 
 }  // namespace nefia::forwarder
 
-extern "C" void nefia_tcp_ack_processed(struct tcp_pcb* pcb, unsigned int acked) {
+// lwIP limits what it sends to cwnd bytes above lastack, SACKed bytes included; the model's window counts
+// data in the network, so the hook adds the SACKed bytes (lwip_patches/0011) on top of it, and takes its
+// previous addition off lwIP's cwnd before the model sees it.
+extern "C" void nefia_tcp_ack_processed(struct tcp_pcb* pcb, unsigned int delivered, unsigned int highest) {
   nefia::forwarder::CongestionControl* control = nefia::forwarder::controlOf(pcb);
   if (control == nullptr) return;
   const bool recovering = (pcb->flags & (TF_INFR | TF_RTO)) != 0;
-  control->model.onAck({sys_now(), acked, pcb->lastack, pcb->snd_nxt, recovering});
-  const uint32_t cwnd = control->model.congestionWindow(pcb->cwnd, pcb->mss);
+  control->model.onAck({sys_now(), delivered, pcb->lastack, pcb->snd_nxt, recovering, pcb->sacked_bytes,
+                        highest - pcb->lastack});
+  const uint32_t previous = control->sackAllowance;
+  const uint32_t lwipCwnd = pcb->cwnd > previous ? pcb->cwnd - previous : pcb->cwnd;
+  const uint32_t modelCwnd = control->model.congestionWindow(lwipCwnd, pcb->mss);
+  control->sackAllowance = control->model.hasModel() ? pcb->sacked_bytes : 0;
+  const uint64_t cwnd = std::min<uint64_t>(uint64_t{modelCwnd} + control->sackAllowance, UINT32_MAX);
   if (cwnd == pcb->cwnd) return;
-  pcb->cwnd = cwnd;
-  if (pcb->ssthresh < cwnd) pcb->ssthresh = cwnd;
+  pcb->cwnd = static_cast<tcpwnd_size_t>(cwnd);
+  if (pcb->ssthresh < modelCwnd) pcb->ssthresh = modelCwnd;
 }
 
 extern "C" int nefia_tcp_pacing_allows(struct tcp_pcb* pcb, unsigned int length) {

@@ -7,8 +7,9 @@ extern "C" {
 #endif
 
 struct tcp_pcb;
-/* Called by tcp_receive once per ACK, after lwIP's own cwnd update; acked: bytes it acknowledged. */
-void nefia_tcp_ack_processed(struct tcp_pcb* pcb, unsigned int acked);
+/* Called by tcp_receive once per ACK, after lwIP's own cwnd update; delivered: bytes it acknowledged or
+   newly reported in SACK blocks; highest: the highest sequence the peer holds (lastack without SACK). */
+void nefia_tcp_ack_processed(struct tcp_pcb* pcb, unsigned int delivered, unsigned int highest);
 /* Called by tcp_output before it sends a segment of `length` bytes: 0 holds it back (and arms a timeout
    that calls tcp_output again when the pacer allows it). */
 int nefia_tcp_pacing_allows(struct tcp_pcb* pcb, unsigned int length);
@@ -27,6 +28,7 @@ struct CongestionControl {
   TokenBucket bucket;
   struct tcp_pcb* pcb = nullptr;  // set while attached
   bool wakeupPending = false;     // an lwIP timeout will call tcp_output
+  uint32_t sackAllowance = 0;     // SACKed bytes the hook last added to cwnd on top of the model's window
 };
 
 // Hangs `control` on `pcb`; nullptr detaches what hangs there (its pacing timeout is cancelled; the pcb

@@ -58,6 +58,27 @@ TEST(BbrModelTest, WithoutASampleLwipsWindowStands) {
   EXPECT_EQ(shortPath.model.pacingRate(), 0u);
 }
 
+// With random loss nearly every round has a hole. Data sent after the round began and reported in a SACK block
+// ends the round (before: only the cumulative ACK did, so the hole's resend stretched the round and halved the
+// measured rate); the SACKed bytes count as delivered and leave the flight.
+TEST(BbrModelTest, SackedDataEndsTheRoundWhileAHoleWaits) {
+  const uint32_t una = 0xFFFFF000u;  // wraps
+  const uint32_t nxt = una + 20 * kMss;
+  BbrModel model;
+  model.onAck({1000, 0, una, nxt, false});
+  // 50 ms later the first segment is still missing, the receiver SACKs the 19 after it and one sent since.
+  model.onAck({1050, 19 * kMss, una, nxt + 20 * kMss, true, 20 * kMss, 21 * kMss});
+  EXPECT_EQ(model.rounds(), 1u);
+  EXPECT_EQ(model.deliveredBytes(), 19u * kMss);
+  EXPECT_EQ(model.maxBandwidth(), 19u * kMss / 50);
+
+  // The same ACK without the SACK information (cumulative only) ends no round: the hole holds sndUna.
+  BbrModel cumulativeOnly;
+  cumulativeOnly.onAck({1000, 0, una, nxt, false});
+  cumulativeOnly.onAck({1050, 0, una, nxt + 20 * kMss, true});
+  EXPECT_EQ(cumulativeOnly.rounds(), 0u);
+}
+
 TEST(BbrModelTest, MeasuresDeliveryRateAndMinimumRtt) {
   PathSimulation path;
   for (int i = 0; i < 4; ++i) path.round(100, 100000);

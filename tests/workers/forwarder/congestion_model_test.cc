@@ -56,13 +56,82 @@ TEST_F(CongestionModelTest, LossAfterTheModelHasSamplesDoesNotCutCwnd) {
   const uint32_t cwndBefore = connection()->cwnd;
 
   ::usleep(6000);
-  for (std::size_t i = 1; i < flight.size(); ++i) arrive(flight[i]);
+  std::vector<ParsedTcp> sentDuringLoss;
+  for (std::size_t i = 1; i < flight.size(); ++i) {
+    const auto answer = arrive(flight[i]);
+    sentDuringLoss.insert(sentDuringLoss.end(), answer.newData.begin(), answer.newData.end());
+  }
   ASSERT_TRUE(connection()->flags & TF_INFR) << "the duplicate ACKs did not start fast recovery";
-  arrive(flight[0]);  // the resend arrives: everything is acknowledged, recovery ends
+  // The SACKed segments left the network: cwnd holds them on top of the model's window (lwIP counts its
+  // window from lastack, which the hole holds back).
+  EXPECT_EQ(connection()->sacked_bytes, bytesIn({flight.begin() + 1, flight.end()}));
+  EXPECT_GE(connection()->cwnd, connection()->sacked_bytes + control_.model.bandwidthDelayProduct());
+  arrive(flight[0]);  // the resend arrives, then the new data sent meanwhile: recovery ends
+  for (const auto& segment : sentDuringLoss) arrive(segment);
   EXPECT_FALSE(connection()->flags & TF_INFR);
   EXPECT_GE(connection()->cwnd, cwndBefore) << "the loss cut cwnd (lwIP alone leaves 0.7 of it)";
   EXPECT_GE(connection()->cwnd, control_.model.bandwidthDelayProduct());
   expectNoTimeoutRecovery();
+}
+
+// Counts the sent callbacks lwIP makes (forwarding each to the relay's own), by acknowledged length.
+struct SentCallbackSpy {
+  static err_t onSent(void* argument, struct tcp_pcb* pcb, u16_t length) {
+    SentCallbackSpy* spy = active;
+    ++(length == 0 ? spy->withoutBytes : spy->withBytes);
+    return spy->relay(argument, pcb, length);
+  }
+  static inline SentCallbackSpy* active = nullptr;
+  tcp_sent_fn relay = nullptr;
+  int withoutBytes = 0;
+  int withBytes = 0;
+};
+
+// lwip_patches/0011: an ACK that SACKs new data above a hole delivers its bytes to the model (once: the ACK
+// that later covers them does not count them again), pcb->sacked_bytes holds them until then, and lwIP tells
+// the relay through its sent callback (0 bytes) so it can refill lwIP's unsent queue while the hole waits.
+TEST_F(CongestionModelTest, SackedBytesCountAsDeliveredOnceAndWakeTheRelay) {
+  const std::vector<ParsedTcp> flight = openWithFlight(true, 8);
+  ASSERT_GE(flight.size(), 8u);
+  attachCongestionControl(connection(), &control_);
+  SentCallbackSpy spy;
+  spy.relay = connection()->sent;
+  SentCallbackSpy::active = &spy;
+  tcp_sent(connection(), &SentCallbackSpy::onSent);
+
+  const std::size_t sacked = bytesIn({flight.begin() + 1, flight.end()});
+  for (std::size_t i = 1; i < flight.size(); ++i) arrive(flight[i]);
+  EXPECT_EQ(control_.model.deliveredBytes(), sacked);
+  EXPECT_EQ(connection()->sacked_bytes, sacked);
+  EXPECT_EQ(spy.withoutBytes, static_cast<int>(flight.size()) - 1) << "one wake-up per ACK that SACKed new data";
+  EXPECT_EQ(spy.withBytes, 0);
+
+  arrive(flight[0]);  // the hole is filled: the cumulative ACK covers the whole flight
+  EXPECT_EQ(control_.model.deliveredBytes(), bytesIn(flight));
+  EXPECT_EQ(connection()->sacked_bytes, 0u);
+  EXPECT_EQ(spy.withBytes, 1);
+  expectNoTimeoutRecovery();
+  tcp_sent(connection(), spy.relay);
+}
+
+// A retransmission timeout forgets the SACK marks and resends everything (0007); the bytes SACKed before it
+// still count as delivered only once when the resends are acknowledged.
+TEST_F(CongestionModelTest, ATimeoutDoesNotCountSackedBytesTwice) {
+  const std::vector<ParsedTcp> flight = openWithFlight(true, 8);
+  ASSERT_GE(flight.size(), 8u);
+  attachCongestionControl(connection(), &control_);
+  std::size_t sentDuringLoss = 0;
+  for (std::size_t i = 1; i < flight.size(); ++i) sentDuringLoss += bytesIn(arrive(flight[i]).newData);
+  ASSERT_GT(connection()->sacked_bytes, 0u);
+
+  tcp_rexmit_rto(connection());
+  EXPECT_EQ(connection()->sacked_bytes, 0u) << "the timeout forgot the marks";
+  const AgentAnswer resends = agentAnswer();
+  ASSERT_FALSE(resends.resent.empty()) << "the timeout resent nothing";
+  for (const auto& segment : resends.resent) arrive(segment);
+  // Everything sent is acknowledged once: the flight and what went out while its first segment was missing.
+  EXPECT_EQ(control_.model.deliveredBytes(), bytesIn(flight) + sentDuringLoss);
+  EXPECT_EQ(connection()->sacked_bytes, 0u);
 }
 
 // A model that measured a constant 100 bytes/ms (so it left startup: gain 1 now) paces at that rate: of a

@@ -136,7 +136,7 @@
  * segment (pacing); a connection's model hangs on its pcb in extension argument slot 0. */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #include "../congestion_hook.h"
-#define LWIP_HOOK_TCP_ACK_PROCESSED(pcb, acked) nefia_tcp_ack_processed((pcb), (acked))
+#define LWIP_HOOK_TCP_ACK_PROCESSED(pcb, delivered, highest) nefia_tcp_ack_processed((pcb), (delivered), (highest))
 #define LWIP_HOOK_TCP_PACING_ALLOWS(pcb, length) nefia_tcp_pacing_allows((pcb), (length))
 /* Preallocate one MSS per write so consecutive small writes fill segments instead of chaining. */
 #define TCP_OVERSIZE TCP_MSS
