@@ -40,6 +40,40 @@ TEST_F(LossRecoveryTest, ThreeSackDuplicateAcksWithAGrowingWindowResendEveryHole
   expectNoTimeoutRecovery();
 }
 
+// lwip_patches/0012: segment 1 and its fast retransmission are both lost. The new data sent after the resend
+// arrives; once more than three segments of it are SACKed, the resend counts as lost and goes again, without
+// waiting for the retransmission timeout (which would resend the whole window).
+TEST_F(LossRecoveryTest, ALostResendGoesAgainWhenLaterDataIsSacked) {
+  const auto window = openWithFlight(true, kWindowSegments);
+  ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
+  std::vector<ParsedTcp> sentBefore;  // new data sent before the fast retransmission, in the order sent
+  std::vector<ParsedTcp> sentAfter;   // ... and after it (the resend leads its tcp_output call)
+  for (std::size_t i = 1; i < window.size(); ++i) {
+    const auto answer = arrive(window[i]);
+    if (!answer.resent.empty()) {
+      ASSERT_EQ(positions(window, answer.resent), (Positions{1}));
+    }
+    auto& into = (timesSent(window[0]) == 2) ? sentAfter : sentBefore;
+    into.insert(into.end(), answer.newData.begin(), answer.newData.end());
+  }
+  ASSERT_EQ(timesSent(window[0]), 2) << "fast retransmit did not resend segment 1";
+  // The resend is lost. What was sent before it arrives, then what was sent after it, one by one.
+  for (const auto& segment : sentBefore) ASSERT_TRUE(arrive(segment).resent.empty());
+  std::vector<ParsedTcp> secondResend;
+  std::size_t deliveredAfter = 0;
+  for (std::size_t i = 0; i < sentAfter.size() && secondResend.empty(); ++i) {
+    const auto answer = arrive(sentAfter[i]);
+    sentAfter.insert(sentAfter.end(), answer.newData.begin(), answer.newData.end());
+    secondResend = answer.resent;
+    ++deliveredAfter;
+  }
+  ASSERT_EQ(positions(window, secondResend), (Positions{1})) << "the lost resend did not go again";
+  EXPECT_GT(deliveredAfter, 3u) << "resent again before more than three later segments were SACKed";
+  arrive(secondResend[0]);
+  EXPECT_EQ(connection()->lastack, receiver_->next()) << "the second resend filled the hole";
+  expectNoTimeoutRecovery();
+}
+
 TEST_F(LossRecoveryTest, PartialAckKeepsRecoveryAndNewDataFlowsAfterTheFullAck) {
   const auto window = openWithFlight(true, kWindowSegments);
   ASSERT_GE(window.size(), kWindowSegments) << "slow start did not grow the window";
@@ -70,6 +104,10 @@ TEST_F(LossRecoveryTest, PartialAckKeepsRecoveryAndNewDataFlowsAfterTheFullAck) 
   pending.insert(pending.end(), newData.begin(), newData.end());
   newData.clear();
   ASSERT_GE(pending.size(), 3u) << "too little new data in flight for three duplicate ACKs";
+  // Three of them: data sent more than three segments after a resend arriving before it shows the resend
+  // lost (lwip_patches/0012); the rest arrives after the resends.
+  const std::vector<ParsedTcp> later(pending.begin() + 3, pending.end());
+  pending.resize(3);
   for (const auto& segment : pending) {
     answer = arrive(segment);
     EXPECT_TRUE(answer.resent.empty()) << "duplicate ACK after the partial ACK resent "
@@ -83,6 +121,7 @@ TEST_F(LossRecoveryTest, PartialAckKeepsRecoveryAndNewDataFlowsAfterTheFullAck) 
   // Resent 6 arrives: the full ACK ends recovery; the rest of the stream flows without another resend.
   keep(arrive(recovery.resent[2]));
   expectNoTimeoutRecovery();
+  newData.insert(newData.begin(), later.begin(), later.end());
   std::size_t delivered = 0;
   for (int idle = 0; idle < 20 && receiver_->next() != streamEnd_;) {
     const auto more = delivered < newData.size() ? arrive(newData[delivered++]) : agentAnswer();
