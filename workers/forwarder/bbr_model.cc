@@ -15,11 +15,15 @@ void BbrModel::onAck(const AckSample& ack) {
   delivered_ += ack.deliveredBytes;
   inFlight_ = ack.sndNxt - ack.sndUna - std::min(ack.sackedInFlight, ack.sndNxt - ack.sndUna);
   if (ack.lossRecovery) lossInRound_ = true;
+  maxFlightInRound_ = std::max(maxFlightInRound_, inFlight_);
+  maxCwndInRound_ = std::max(maxCwndInRound_, ack.cwndBytes);
   const uint32_t highestDelivered = ack.sndUna + ack.deliveredAboveUna;
   if (roundOpen_ && ack.deliveredBytes > 0 && sequenceAfter(highestDelivered, roundEndSeq_)) endRound(ack);
   if (!roundOpen_) {
     roundOpen_ = true;
     lossInRound_ = ack.lossRecovery;
+    maxFlightInRound_ = inFlight_;
+    maxCwndInRound_ = ack.cwndBytes;
     roundEndSeq_ = ack.sndNxt;
     roundStartMs_ = ack.nowMs;
     deliveredAtRoundStart_ = delivered_;
@@ -38,7 +42,8 @@ void BbrModel::endRound(const AckSample& ack) {
   }
   bandwidthSamples_[rounds_ % kBandwidthWindowRounds] = (delivered_ - deliveredAtRoundStart_) / elapsedMs;
   ++rounds_;
-  if (phase_ == Phase::kStartup) {
+  const bool applicationLimited = maxFlightInRound_ < maxCwndInRound_ / 2;
+  if (phase_ == Phase::kStartup && !applicationLimited) {
     const uint64_t bandwidth = maxBandwidth();
     if (bandwidth >= fullBandwidth_ + fullBandwidth_ / 4) {
       fullBandwidth_ = bandwidth;

@@ -16,6 +16,7 @@ struct AckSample {
   bool lossRecovery;        // fast recovery or a timeout's retransmission is under way
   uint32_t sackedInFlight = 0;     // bytes above sndUna the peer reported in SACK blocks (out of the network)
   uint32_t deliveredAboveUna = 0;  // the highest SACKed sequence minus sndUna (0: nothing SACKed above it)
+  uint32_t cwndBytes = 0;          // the congestion window in force before this ACK (0: unknown)
 };
 
 class BbrModel {
@@ -53,7 +54,9 @@ class BbrModel {
   static constexpr unsigned kBandwidthWindowRounds = 10;
   static constexpr uint32_t kMinRttWindowMs = 10000;
   static constexpr uint32_t kMinModelRttMs = 5;
-  // Startup ends when the bandwidth grew by less than 25 % in this many consecutive rounds.
+  // Startup ends when the bandwidth grew by less than 25 % in this many consecutive rounds that were not
+  // application-limited (the flight stayed below half the window all round: an SSH handshake or an
+  // interactive session says nothing about the path, and a transfer that follows it must start fast).
   static constexpr unsigned kFullBandwidthRounds = 3;
   static constexpr double kStartupGain = 2.89;  // 2/ln 2, BBR's startup gain
   static constexpr double kCwndGain = 2.0;
@@ -67,6 +70,8 @@ class BbrModel {
   uint64_t rounds_ = 0;
   bool roundOpen_ = false;
   bool lossInRound_ = false;
+  uint32_t maxFlightInRound_ = 0;
+  uint32_t maxCwndInRound_ = 0;
   uint32_t roundEndSeq_ = 0;
   uint32_t roundStartMs_ = 0;
   uint64_t delivered_ = 0;

@@ -62,10 +62,10 @@ extern "C" void nefia_tcp_ack_processed(struct tcp_pcb* pcb, unsigned int delive
   nefia::forwarder::CongestionControl* control = nefia::forwarder::controlOf(pcb);
   if (control == nullptr) return;
   const bool recovering = (pcb->flags & (TF_INFR | TF_RTO)) != 0;
-  control->model.onAck({sys_now(), delivered, pcb->lastack, pcb->snd_nxt, recovering, pcb->sacked_bytes,
-                        highest - pcb->lastack});
   const uint32_t previous = control->sackAllowance;
   const uint32_t lwipCwnd = pcb->cwnd > previous ? pcb->cwnd - previous : pcb->cwnd;
+  control->model.onAck({sys_now(), delivered, pcb->lastack, pcb->snd_nxt, recovering, pcb->sacked_bytes,
+                        highest - pcb->lastack, lwipCwnd});
   const uint32_t modelCwnd = control->model.congestionWindow(lwipCwnd, pcb->mss);
   control->sackAllowance = control->model.hasModel() ? pcb->sacked_bytes : 0;
   const uint64_t cwnd = std::min<uint64_t>(uint64_t{modelCwnd} + control->sackAllowance, UINT32_MAX);

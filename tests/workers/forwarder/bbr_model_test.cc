@@ -15,7 +15,7 @@ constexpr uint32_t kMss = 1380;
 // `acksPerRound` ACKs spread over the round and sends as much again after each.
 class PathSimulation {
  public:
-  void round(uint32_t rttMs, uint32_t flight, bool loss = false, unsigned acksPerRound = 10) {
+  void round(uint32_t rttMs, uint32_t flight, bool loss = false, unsigned acksPerRound = 10, uint32_t cwnd = 0) {
     if (!started_) {
       started_ = true;
       sndNxt_ = sndUna_ + flight;
@@ -26,7 +26,7 @@ class PathSimulation {
       nowMs_ += rttMs / acksPerRound;
       sndUna_ += perAck;
       // lwIP calls the hook before it sends the data this ACK makes room for.
-      model.onAck({nowMs_, perAck, sndUna_, sndNxt_, loss});
+      model.onAck({nowMs_, perAck, sndUna_, sndNxt_, loss, 0, 0, cwnd});
       sndNxt_ = sndUna_ + flight;
     }
   }
@@ -77,6 +77,21 @@ TEST(BbrModelTest, SackedDataEndsTheRoundWhileAHoleWaits) {
   cumulativeOnly.onAck({1000, 0, una, nxt, false});
   cumulativeOnly.onAck({1050, 0, una, nxt + 20 * kMss, true});
   EXPECT_EQ(cumulativeOnly.rounds(), 0u);
+}
+
+// An SSH handshake (a few hundred bytes per round trip with a window of 100 KB) is application-limited: it does
+// not end startup, so the transfer that follows still ramps up at the startup gain. The same rounds with the
+// flight filling the window end startup after three rounds without growth.
+TEST(BbrModelTest, ApplicationLimitedRoundsDoNotEndStartup) {
+  PathSimulation handshake;
+  for (int i = 0; i < 10; ++i) handshake.round(100, 2000, false, 2, /*cwnd=*/100000);
+  EXPECT_TRUE(handshake.model.hasModel());
+  EXPECT_EQ(handshake.model.phase(), BbrModel::Phase::kStartup);
+  EXPECT_DOUBLE_EQ(handshake.model.pacingGain(), BbrModel::kStartupGain);
+
+  PathSimulation windowLimited;
+  for (int i = 0; i < 10; ++i) windowLimited.round(100, 2000, false, 2, /*cwnd=*/2000);
+  EXPECT_NE(windowLimited.model.phase(), BbrModel::Phase::kStartup);
 }
 
 TEST(BbrModelTest, MeasuresDeliveryRateAndMinimumRtt) {
