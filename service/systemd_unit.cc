@@ -2,6 +2,7 @@
 // left out is written as a comment with its reason, so a reviewer reads the decision in the unit itself.
 #include "service/systemd_unit.h"
 
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
@@ -86,6 +87,16 @@ std::string omittedComments(const OmittedDirective (&omitted)[N]) {
   return text;
 }
 
+bool isUnder(const std::string& path, std::initializer_list<std::string_view> directories) {
+  for (std::string_view directory : directories) {
+    if (path.compare(0, directory.size(), directory) == 0 &&
+        (path.size() == directory.size() || path[directory.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> writablePaths(const ServiceSpec& spec) {
   std::vector<std::string> paths = {parentDirectory(spec.configPath), parentDirectory(spec.log.logFile),
                                     spec.stateDirectory};
@@ -156,14 +167,8 @@ std::string systemRestrictions(const ServiceSpec& spec) {
 
 }  // namespace
 
-bool isUnderHomeDirectories(const std::string& path) {
-  for (std::string_view home : {"/home", "/root", "/run/user"}) {
-    if (path.compare(0, home.size(), home) == 0 && (path.size() == home.size() || path[home.size()] == '/')) {
-      return true;
-    }
-  }
-  return false;
-}
+bool isUnderHomeDirectories(const std::string& path) { return isUnder(path, {"/home", "/root", "/run/user"}); }
+bool isUnderTemporaryDirectories(const std::string& path) { return isUnder(path, {"/tmp", "/var/tmp"}); }
 
 Result<std::string> generateSystemdUnit(const ServiceSpec& spec) {
   for (auto [what, path] : {std::pair{"binary", &spec.binaryPath}, std::pair{"--config", &spec.configPath},
@@ -172,6 +177,12 @@ Result<std::string> generateSystemdUnit(const ServiceSpec& spec) {
     if (!checked.ok()) return makeError(checked.error());
   }
   const bool system = spec.scope == ServiceScope::kSystem;
+  for (const std::string& path : writablePaths(spec)) {
+    if (system && isUnderTemporaryDirectories(path)) {
+      return makeError(path + " is under /tmp or /var/tmp, which the service sees as its own empty directory "
+                       "(PrivateTmp=yes); move the config and log to a lasting place such as /etc/nefia");
+    }
+  }
   std::string unit =
       "# nefia-agent's service, written by `nefia-agent install-service` (the package ships the same generator's\n"
       "# output). Reinstalling rewrites this file: put local changes in `systemctl edit nefia-agent`.\n"

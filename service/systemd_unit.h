@@ -22,5 +22,7 @@ Result<std::string> generateSystemdUnit(const ServiceSpec& spec);
 
 // Whether a path lies in a home directory (/home, /root, /run/user), which decides ProtectHome=.
 bool isUnderHomeDirectories(const std::string& path);
+// Whether a path lies in /tmp or /var/tmp, which PrivateTmp= replaces: refused for the system unit.
+bool isUnderTemporaryDirectories(const std::string& path);
 
 }  // namespace nefia::service

@@ -3,7 +3,8 @@
 # --threshold=23` (exposure 2.3, measured when written; the issue's 20 needs a non-root supervisor, README "Service").
 set -euo pipefail
 printer=$1
-work=$(mktemp -d /tmp/svc-analyze.XXXXXX)
+# Not under /tmp: the system unit refuses paths that PrivateTmp= would hide.
+work=$(mktemp -d "$PWD/svc-analyze.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # verify resolves ExecStart and the writable paths, so they exist in the scratch root.

@@ -86,6 +86,18 @@ TEST(SystemdUnitTest, RefusesRelativeAndUnrepresentablePaths) {
   }
 }
 
+TEST(SystemdUnitTest, RefusesWritablePathsThatPrivateTmpWouldHide) {
+  ServiceSpec spec = systemSpec();
+  spec.log.logFile = "/var/tmp/nefia/agent.log";
+  Result<std::string> unit = generateSystemdUnit(spec);
+  ASSERT_FALSE(unit.ok());
+  EXPECT_EQ(unit.error(),
+            "/var/tmp/nefia is under /tmp or /var/tmp, which the service sees as its own empty directory "
+            "(PrivateTmp=yes); move the config and log to a lasting place such as /etc/nefia");
+  spec.scope = ServiceScope::kUser;  // the user unit has no PrivateTmp=
+  EXPECT_TRUE(generateSystemdUnit(spec).ok());
+}
+
 TEST(SystemdUnitTest, EveryOmittedDirectiveHasAReason) {
   const std::string unit = unitOf(systemSpec());
   for (const char* omitted : {"PrivateNetwork=", "PrivateUsers=", "DynamicUser=", "User=", "ProtectProc=invisible",
