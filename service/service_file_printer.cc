@@ -1,5 +1,5 @@
-// Test tool: prints one generated service file so scripts can check it with real parsers and systemd-analyze.
-// Usage: service_file_printer systemd|plist|task system|user BINARY CONFIG LOG_FILE STATE_DIR HOME
+// Build tool: prints one generated service file, for the package's unit (packaging/) and for the tests that
+// check the files with real parsers and systemd-analyze. Usage: see the usage line below.
 #include <iostream>
 #include <string>
 
