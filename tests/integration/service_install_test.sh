@@ -103,3 +103,28 @@ grep -q "Kept: the config $SVC/etc/agent.yaml with its keys, the logs" "$SVC/out
 "$AGENT" uninstall-service --yes >"$SVC/out" 2>"$SVC/err" || fail "second uninstall exited $?"
 grep -q "nothing to remove" "$SVC/out" || fail "second uninstall does not say nothing was there"
 pass "uninstall removes the unit, keeps config and logs"
+
+# 10. A non-root user gets a user unit: ~/.config/systemd/user, `systemctl --user`, the linger hint.
+USER_HOME=$SVC/home
+chmod 755 "$SVC"
+mkdir -p "$USER_HOME" && cp "$SVC/etc/agent.yaml" "$USER_HOME/agent.yaml"
+chown -R nobody:nogroup "$USER_HOME" && chmod 600 "$USER_HOME/agent.yaml"
+: > "$SVC/systemctl.log" && chmod 666 "$SVC/systemctl.log"
+rm -f "$SVC/state/agent.stderr" && chown nobody "$SVC/state"  # the fake starts the agent as nobody
+USER_UNIT=$USER_HOME/.config/systemd/user/nefia-agent.service
+as_nobody() {
+  setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$USER_HOME" USER=nobody XDG_CONFIG_HOME= \
+    XDG_STATE_HOME= FAKE_SYSTEMCTL_UNIT="$USER_UNIT" "$@"
+}
+as_nobody "$AGENT" install-service --config "$USER_HOME/agent.yaml" --log-file "$USER_HOME/log/agent.log" \
+  >"$SVC/out" 2>"$SVC/err" || fail "user install exited $?"
+[ "$(calls)" = "--user daemon-reload;--user enable --now nefia-agent.service;" ] || fail "user install ran: $(calls)"
+grep -q "^ExecStart=$USER_HOME/.local/state/nefia/current/nefia-agent run --config $USER_HOME/agent.yaml " "$USER_UNIT" ||
+  fail "the user unit does not run the user's slot"
+grep -q "^WantedBy=default.target$" "$USER_UNIT" && ! grep -q "^ProtectSystem=" "$USER_UNIT" || fail "not a user unit"
+grep -qx "This user service starts when nobody logs in; to start it at boot, run: loginctl enable-linger nobody" "$SVC/out" ||
+  fail "no linger hint: $(cat "$SVC/out")"
+[ "$(tail -n 1 "$SVC/out")" = "Service installed." ] || fail "user install did not end with Service installed."
+as_nobody "$AGENT" uninstall-service --yes >"$SVC/out" 2>"$SVC/err" || fail "user uninstall exited $?"
+[ ! -e "$USER_UNIT" ] && [ -f "$USER_HOME/agent.yaml" ] || fail "user uninstall left the unit or removed the config"
+pass "non-root: user unit, systemctl --user, linger hint, uninstall"
