@@ -31,8 +31,27 @@ std::vector<std::string> systemctl(ServiceScope scope, std::vector<std::string> 
 struct Plan {
   ServiceSpec spec;
   std::string unitText;
+  bool reinstall = false;     // a unit file was there before
+  std::string previousUnit;   // its text
   std::vector<std::vector<std::string>> commands;
 };
+
+Result<Plan> planInstall(const SystemdInstallRequest& request) {
+  Plan plan;
+  plan.spec = request.spec;
+  plan.spec.binaryPath = request.paths.binaryLink();
+  plan.spec.stateDirectory = request.paths.stateDirectory;
+  Result<std::string> unit = generateSystemdUnit(plan.spec);
+  if (!unit.ok()) return makeError(unit.error());
+  plan.unitText = unit.value();
+  Result<std::string> previous = readWholeFile(request.paths.unitPath, kMaxUnitBytes);
+  plan.reinstall = previous.ok();
+  if (plan.reinstall) plan.previousUnit = previous.value();
+  plan.commands.push_back(systemctl(request.spec.scope, {"daemon-reload"}));
+  if (plan.reinstall) plan.commands.push_back(systemctl(request.spec.scope, {"try-restart", kSystemdUnitName}));
+  plan.commands.push_back(systemctl(request.spec.scope, {"enable", "--now", kSystemdUnitName}));
+  return plan;
+}
 
 void printPlan(const SystemdInstallRequest& request, const Plan& plan, std::ostream& out) {
   out << "Dry run: nothing is changed.\nWould write " << request.paths.unitPath << ":\n" << plan.unitText
@@ -79,11 +98,24 @@ bool runAll(const std::vector<std::vector<std::string>>& commands, CommandRunner
   return true;
 }
 
-void explainNotReady(const SystemdInstallRequest& request, const ServiceSpec& spec, const std::string& reason,
-                     std::ostream& err) {
+// Directories, binary slot, unit file; true when the binary or the unit changed.
+Result<bool> writeFiles(const SystemdInstallRequest& request, const Plan& plan, std::ostream& out) {
+  Status prepared = prepareDirectories(request, plan.spec);
+  if (!prepared.ok()) return makeError(prepared.error());
+  Result<BinarySlotOutcome> slot = installBinarySlot(request.sourceBinary, request.paths.stateDirectory, request.version);
+  if (!slot.ok()) return makeError(slot.error());
+  out << "Binary: " << slot->versionedPath << (slot->changed ? " (installed)" : " (unchanged)") << "\n";
+  const bool unitChanged = !plan.reinstall || plan.previousUnit != plan.unitText;
+  Status written = writeFileAtomically(request.paths.unitPath, plan.unitText, 0644);
+  if (!written.ok()) return makeError("cannot write " + request.paths.unitPath + ": " + written.error());
+  out << "Unit: " << request.paths.unitPath
+      << (unitChanged ? (plan.reinstall ? " (updated)" : " (written)") : " (unchanged)") << "\n";
+  return slot->changed || unitChanged;
+}
+
+// After a failure: the last log lines, where to look next, and that the unit stays.
+void printDiagnostics(const SystemdInstallRequest& request, const ServiceSpec& spec, std::ostream& err) {
   const std::string journal = request.spec.scope == ServiceScope::kUser ? "journalctl --user" : "journalctl";
-  err << "nefia-agent install-service: the service did not report ready workers within "
-      << request.healthTimeout.count() / 1000 << " s: " << reason << "\n";
   const std::vector<std::string> lines = lastLines(spec.log.logFile, kLogLinesShown);
   if (lines.empty()) {
     err << "The log " << spec.log.logFile << " is empty or missing.\n";
@@ -99,58 +131,39 @@ void explainNotReady(const SystemdInstallRequest& request, const ServiceSpec& sp
 
 int installSystemdService(const SystemdInstallRequest& request, CommandRunner& runner, std::ostream& out,
                           std::ostream& err) {
-  Plan plan;
-  plan.spec = request.spec;
-  plan.spec.binaryPath = request.paths.binaryLink();
-  plan.spec.stateDirectory = request.paths.stateDirectory;
-  Result<std::string> unit = generateSystemdUnit(plan.spec);
-  if (!unit.ok()) {
-    err << "nefia-agent install-service: " << unit.error() << "\n";
+  Result<Plan> planned = planInstall(request);
+  if (!planned.ok()) {
+    err << "nefia-agent install-service: " << planned.error() << "\n";
     return 1;
   }
-  plan.unitText = unit.value();
-  Result<std::string> previous = readWholeFile(request.paths.unitPath, kMaxUnitBytes);
-  const bool reinstall = previous.ok();
-  plan.commands.push_back(systemctl(request.spec.scope, {"daemon-reload"}));
-  if (reinstall) plan.commands.push_back(systemctl(request.spec.scope, {"try-restart", kSystemdUnitName}));
-  plan.commands.push_back(systemctl(request.spec.scope, {"enable", "--now", kSystemdUnitName}));
+  Plan& plan = planned.value();
   if (request.dryRun) {
     printPlan(request, plan, out);
     return 0;
   }
-
-  Status prepared = prepareDirectories(request, plan.spec);
-  Result<BinarySlotOutcome> slot =
-      prepared.ok() ? installBinarySlot(request.sourceBinary, request.paths.stateDirectory, request.version)
-                    : Result<BinarySlotOutcome>(makeError(prepared.error()));
-  if (!slot.ok()) {
-    err << "nefia-agent install-service: " << slot.error() << "\n";
+  Result<bool> changed = writeFiles(request, plan, out);
+  if (!changed.ok()) {
+    err << "nefia-agent install-service: " << changed.error() << "\n";
     return 1;
   }
-  out << "Binary: " << slot->versionedPath << (slot->changed ? " (installed)" : " (unchanged)") << "\n";
-  const bool unitChanged = !reinstall || previous.value() != plan.unitText;
-  Status written = writeFileAtomically(request.paths.unitPath, plan.unitText, 0644);
-  if (!written.ok()) {
-    err << "nefia-agent install-service: cannot write " << request.paths.unitPath << ": " << written.error() << "\n";
-    return 1;
-  }
-  out << "Unit: " << request.paths.unitPath << (unitChanged ? (reinstall ? " (updated)" : " (written)") : " (unchanged)")
-      << "\n";
-  if (reinstall && !unitChanged && !slot->changed) {
-    plan.commands.erase(plan.commands.begin() + 1);  // nothing changed: a running service stays untouched
-  } else if (reinstall) {
+  if (plan.reinstall && !changed.value()) {
+    plan.commands.erase(plan.commands.begin() + 1);  // no try-restart: a running service stays untouched
+  } else if (plan.reinstall) {
     out << "The unit or binary changed: a running service restarts (open SSH sessions through it are cut).\n";
   }
   const WallTime startedAt = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   if (!runAll(plan.commands, runner, out, err)) {
-    explainNotReady(request, plan.spec, "systemctl failed", err);
+    printDiagnostics(request, plan.spec, err);
     return 1;
   }
   out << "Waiting up to " << request.healthTimeout.count() / 1000 << " s for the workers to be ready...\n" << std::flush;
-  const WallTime notBefore = reinstall && !unitChanged && !slot->changed ? WallTime{} : startedAt;
+  // An unchanged, already running service is not restarted, so its current report counts.
+  const WallTime notBefore = plan.reinstall && !changed.value() ? WallTime{} : startedAt;
   Readiness readiness = waitForWorkersReady(healthReportPath(plan.spec.configPath), notBefore, request.healthTimeout);
   if (!readiness.ready) {
-    explainNotReady(request, plan.spec, readiness.reason, err);
+    err << "nefia-agent install-service: the service did not report ready workers within "
+        << request.healthTimeout.count() / 1000 << " s: " << readiness.reason << "\n";
+    printDiagnostics(request, plan.spec, err);
     return 1;
   }
   if (request.spec.scope == ServiceScope::kUser) {

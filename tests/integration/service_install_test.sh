@@ -84,6 +84,7 @@ FAKE_SYSTEMCTL_MODE=fail NEFIA_TEST_SERVICE_WAIT_MS=500 install --log-max-size 1
 grep -q "^nefia-agent install-service: \`systemctl enable --now nefia-agent.service\` failed (exit 1):" "$SVC/err" \
   || fail "no systemctl failure message"
 grep -q "Job for nefia-agent.service failed" "$SVC/err" || fail "systemctl's own output is not shown"
+! grep -q "did not report ready workers" "$SVC/err" || fail "a systemctl failure is reported as a readiness timeout"
 pass "a failing systemctl is reported with its output"
 
 # 8. uninstall-service refuses without --yes when stdin is not a terminal.
