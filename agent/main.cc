@@ -1,6 +1,7 @@
 // nefia-agent's main: parse the command line, then hand over to exactly one command.
 // Usage errors exit 2 (cli_parser.cc); every command returns its own documented exit code.
 #include <sodium.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "agent/commands/wol_command.h"
 #include "agent/cli/cli_options.h"
 #include "agent/commands/enroll_command.h"
+#include "agent/commands/install_service_command.h"
 #include "agent/commands/run_command.h"
 #include "workers/runtime/worker_main.h"
 
@@ -56,12 +58,9 @@ int main(int argc, char** argv) {
     case Command::kWol:
       return nefia::runWolCommand(line.wol.mac, line.wol.broadcast, line.wol.port, std::cout, std::cerr);
     case Command::kEnroll: return nefia::supervisor::runEnrollCommand(line);
-    case Command::kInstallService:
+    case Command::kInstallService: return nefia::agent::runInstallServiceCommand(line, std::cout, std::cerr);
     case Command::kUninstallService:
-      std::cerr << "nefia-agent: " << (line.command == Command::kInstallService ? "install-service" : "uninstall-service")
-                << ": service management is not part of this build yet; run `nefia-agent run --config PATH` "
-                   "from your service manager (see packaging/ in the README)\n";
-      return 1;
+      return nefia::agent::runUninstallServiceCommand(line, ::isatty(STDIN_FILENO) == 1, std::cin, std::cout, std::cerr);
     case Command::kNone: break;
   }
   return 2;

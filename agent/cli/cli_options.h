@@ -29,6 +29,12 @@ struct RunOptions {
   int logMaxAgeDays = 30;
 };
 
+// install-service also takes run's log flags (in CommandLine::run), which it passes through to the service.
+struct InstallServiceOptions {
+  bool dryRun = false;
+  std::string platform;  // "", "linux", "macos", "windows": whose service file --dry-run prints ("": this host)
+};
+
 struct UninstallOptions {
   bool yes = false;
 };
@@ -56,6 +62,7 @@ struct CommandLine {
   std::string logLevel = "info";
   EnrollOptions enroll;
   RunOptions run;
+  InstallServiceOptions installService;
   UninstallOptions uninstall;
   StatusOptions status;
   WolOptions wol;

@@ -36,6 +36,20 @@ CLI::Validator wholeNumberIn(long long minimum, long long maximum, const std::st
 constexpr const char* kDescription =
     "nefia-agent: keeps a WireGuard tunnel to the operator and forwards SSH from inside it.";
 
+// The log rotation flags of `run`, which install-service also takes and writes into the service's command line.
+void addLogFlags(CLI::App& command, RunOptions& run) {
+  command.add_option("--log-file", run.logFile, "Path to the log file (default: platform default)");
+  command.add_option("--log-max-size", run.logMaxSizeMb, "Maximum log file size in MB before rotation")
+      ->default_val(50)
+      ->check(wholeNumberIn(1, 1 << 20, "1 to 1048576 (MB, default 50)"));
+  command.add_option("--log-max-backups", run.logMaxBackups, "Number of rotated log files to retain")
+      ->default_val(5)
+      ->check(wholeNumberIn(0, 100000, "0 (keep all) to 100000 (default 5)"));
+  command.add_option("--log-max-age", run.logMaxAgeDays, "Maximum days to retain rotated log files")
+      ->default_val(30)
+      ->check(wholeNumberIn(0, 100000, "0 (no age limit) to 100000 days (default 30)"));
+}
+
 void addRun(CLI::App& app, CommandLine& line) {
   CLI::App* run = app.add_subcommand("run", "Run the agent in the foreground (for debugging or service invocation)");
   run->add_flag("--strict-permissions", line.run.strictPermissions,
@@ -45,16 +59,7 @@ void addRun(CLI::App& app, CommandLine& line) {
   run->add_option("--auto-update-interval", line.run.autoUpdateInterval,
                   "Interval for checking binary changes and auto-restarting (0 = disabled, e.g. 5m)")
       ->default_val("0");
-  run->add_option("--log-file", line.run.logFile, "Path to the log file (default: platform default)");
-  run->add_option("--log-max-size", line.run.logMaxSizeMb, "Maximum log file size in MB before rotation")
-      ->default_val(50)
-      ->check(wholeNumberIn(1, 1 << 20, "1 to 1048576 (MB, default 50)"));
-  run->add_option("--log-max-backups", line.run.logMaxBackups, "Number of rotated log files to retain")
-      ->default_val(5)
-      ->check(wholeNumberIn(0, 100000, "0 (keep all) to 100000 (default 5)"));
-  run->add_option("--log-max-age", line.run.logMaxAgeDays, "Maximum days to retain rotated log files")
-      ->default_val(30)
-      ->check(wholeNumberIn(0, 100000, "0 (no age limit) to 100000 days (default 30)"));
+  addLogFlags(*run, line.run);
   run->callback([&line] { line.command = Command::kRun; });
 }
 
@@ -78,6 +83,12 @@ void addEnroll(CLI::App& app, CommandLine& line) {
 
 void addServiceCommands(CLI::App& app, CommandLine& line) {
   CLI::App* install = app.add_subcommand("install-service", "Install the agent as a system service");
+  install->add_flag("--dry-run", line.installService.dryRun,
+                    "Print the service file and the commands it would run; change nothing");
+  install->add_option("--platform", line.installService.platform,
+                      "With --dry-run: print the service file of this platform (linux, macos, windows)")
+      ->check(CLI::IsMember({"linux", "macos", "windows"}));
+  addLogFlags(*install, line.run);
   install->callback([&line] { line.command = Command::kInstallService; });
   CLI::App* uninstall = app.add_subcommand("uninstall-service", "Remove the system service");
   uninstall->add_flag("--yes", line.uninstall.yes, "Skip the interactive confirmation prompt");

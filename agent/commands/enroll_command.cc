@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "agent/commands/enroll_install.h"
 #include "common/atomic_file.h"
 #include "common/config/config_paths.h"
 #include "common/config/net_address.h"
@@ -61,10 +62,6 @@ int runEnrollCommand(const cli::CommandLine& commandLine) {
   if (!options.yes && !::isatty(STDIN_FILENO)) {
     return fail(1, "refusing to enroll without confirmation: standard input is not a terminal; pass --yes");
   }
-  if (options.install) {
-    return fail(1, "--install: service installation is not part of this build yet; enroll without --install "
-                   "and start `nefia-agent run` from your service manager");
-  }
   enroll::EnrollPlan plan;
   plan.token = trimmed(token);
   plan.configPath = configPath;
@@ -79,7 +76,9 @@ int runEnrollCommand(const cli::CommandLine& commandLine) {
       return answer == "y" || answer == "Y" || answer == "yes";
     };
   }
-  return enroll::runEnrollment(plan, std::cout, std::cerr);
+  const int enrolled = enroll::runEnrollment(plan, std::cout, std::cerr);
+  if (enrolled != 0 || !options.install) return enrolled;
+  return agent::installAfterEnrollment(commandLine, configPath, std::cout, std::cerr);
 }
 
 }  // namespace nefia::supervisor

@@ -69,7 +69,11 @@ Result<std::string> prepareStagingDirectory() {
   if (::geteuid() == 0) {
     Result<sandbox::WorkerIdentity> identity = sandbox::resolveWorkerUser("");
     if (!identity.ok()) return makeError(identity.error());
-    if (::chown(directory.c_str(), identity->uid, identity->gid) != 0) {
+    // install-service creates it with this owner, so the hardened unit needs no CAP_CHOWN.
+    struct stat existing{};
+    const bool owned = ::stat(directory.c_str(), &existing) == 0 && existing.st_uid == identity->uid &&
+                       existing.st_gid == identity->gid;
+    if (!owned && ::chown(directory.c_str(), identity->uid, identity->gid) != 0) {
       return makeError("cannot hand " + directory + " to user " + identity->name + ": " + std::strerror(errno));
     }
   }

@@ -61,7 +61,8 @@ Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig c
                  },
                  [this] { rebuildTunnel(); }, [this] { writeHealth(); }}),
       networkMonitor_(loop, [this](const AddressChange&) { watchdog_.onNetworkChange(); }),
-      resolver_(loop, [this] { onEndpointResolved(); }) {
+      resolver_(loop, [this] { onEndpointResolved(); }),
+      notifier_(loop) {
   reportTimer_.init(uv_timer_init, loop_);
   reportTimer_.get()->data = this;
   for (auto* handle : {&hangupSignal_, &terminateSignal_, &interruptSignal_}) {
@@ -107,6 +108,7 @@ Status Supervisor::start() {
 
   for (const ipc::WorkerRoleSpec& spec : ipc::kWorkerRoles) startWorker(spec);
   watchdog_.start();
+  notifier_.start();
   Status monitor = networkMonitor_.start();
   if (!monitor.ok()) logWarn(kComponent, monitor.error(), "; tunnel rebuilds wait for the watchdog's checks");
   writeHealth();
@@ -146,6 +148,10 @@ void Supervisor::onWorkerReady(WorkerProcess& worker) {
   unansweredPolls_[ipc::slotOf(worker.role())] = 0;
   configureWorker(worker);
   if (ipc::isCoreRole(worker.role())) relinkPacketPath();
+  const bool allReady = std::all_of(workers_.begin(), workers_.end(), [](const auto& process) {
+    return process != nullptr && process->phase() == WorkerPhase::kReady;
+  });
+  if (allReady) notifier_.ready();
 }
 
 void Supervisor::configureWorker(WorkerProcess& worker) {
@@ -311,6 +317,7 @@ void Supervisor::beginShutdown(const char* signalName) {
     return;
   }
   shuttingDown_ = true;
+  notifier_.stopping();
   logInfo(kComponent, signalName, " received: shutting down (forwarded connections get up to ",
           kDrainTimeout.count() / 1000, " s to finish)");
   uv_timer_stop(reportTimer_.get());

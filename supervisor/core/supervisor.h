@@ -18,6 +18,7 @@
 #include "ipc/worker_roles.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/peer_resolver.h"
+#include "supervisor/core/service_notifier.h"
 #include "supervisor/core/ssh_reachability.h"
 #include "supervisor/core/worker_process.h"
 #include "supervisor/watchdog/network_monitor.h"
@@ -84,6 +85,7 @@ class Supervisor {
   Watchdog watchdog_;
   NetworkMonitor networkMonitor_;
   PeerResolver resolver_;
+  ServiceNotifier notifier_;
 };
 
 }  // namespace nefia::supervisor

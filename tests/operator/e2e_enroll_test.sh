@@ -8,7 +8,7 @@ NEFIA=${2:?usage: $0 PATH_TO_NEFIA_AGENT PATH_TO_NEFIA}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../integration/lib.sh"
 source "$HERE/../integration/topology.sh"
-trap 'cleanup_topology; cleanup' EXIT
+# lib.sh's trap runs cleanup, which runs topology.sh's cleanup_topology hook first and keeps the exit status.
 
 HUB_DIR=$WORK/hub
 hub() { op "$NEFIA" --state-dir "$HUB_DIR" "$@"; }
@@ -58,13 +58,6 @@ start_hub --rate-interval 100ms
 TOKEN=$(hub vpn invite --name agent1 --os linux)
 [[ $TOKEN == eyJ* ]] || fail "token does not start with eyJ: $TOKEN"
 
-# --install is wired to a later issue: a clear error before anything is sent.
-status=0
-ag "$AGENT" enroll --token "$TOKEN" --yes --install --out-dir "$WORK/install" 2> "$WORK/install.err" || status=$?
-[ "$status" -eq 1 ] && grep -q -- "--install: service installation is not part of this build yet" "$WORK/install.err" ||
-  fail "--install did not fail clearly (exit $status): $(cat "$WORK/install.err")"
-pass "--install names what is missing"
-
 # Without --yes and without a terminal, enrollment is refused before anything is sent.
 status=0
 ag "$AGENT" enroll --token "$TOKEN" --out-dir "$WORK/noyes" < /dev/null 2> "$WORK/noyes.err" || status=$?
@@ -87,7 +80,8 @@ pass "enrollment transcript, tunnel proven by a WireGuard handshake (${ENROLL_MS
 grep -qF "$(cut -d' ' -f1,2 "$WORK/host_key.pub")" "$HUB_DIR/known_hosts" || fail "known_hosts lacks the host key"
 pass "operator known_hosts holds the agent's SSH host key"
 
-ag "$AGENT" run --config "$WORK/agentcfg/agent.yaml" --log-file "$WORK/agent.log" 2>> "$WORK/stderr.log" &
+# ip netns exec execs the agent, so AGENT_PID is the agent itself (SIGTERM below reaches it).
+ip netns exec "$NS_AG" "$AGENT" run --config "$WORK/agentcfg/agent.yaml" --log-file "$WORK/agent.log" 2>> "$WORK/stderr.log" &
 AGENT_PID=$!
 PIDS_TO_KILL+=("$AGENT_PID")
 ssh_ok() {
@@ -101,6 +95,42 @@ hub vpn status > "$WORK/status.out"
 grep -E '^agent1 +10\.99\.0\.2 +192\.0\.2\.2:51820 +([0-9]+m)?[0-9]+s ago$' "$WORK/status.out" > /dev/null ||
   { cat "$WORK/status.out"; fail "nefia vpn status does not show agent1 with a recent handshake"; }
 pass "nefia vpn status lists agent1 with its handshake"
+
+# enroll --install: after a good enrollment the service is installed and "Service installed." ends the
+# transcript; a failed install keeps the config and says how to retry. A fake systemctl on PATH records the
+# calls and starts the unit's ExecStart (tests/integration/fake_systemctl.sh); the enrollment's tunnel probe
+# and the installed agent need port 51820, so the agent started above stops first.
+kill -TERM "$AGENT_PID"
+agent_status=0; wait "$AGENT_PID" || agent_status=$?
+[ "$agent_status" -eq 0 ] || { tail -n 20 "$WORK/agent.log"; fail "the enrolled agent exited $agent_status on SIGTERM"; }
+SVC=$(mktemp -d "$PWD/enroll-install.XXXXXX")  # not /tmp: the system unit refuses what PrivateTmp= hides
+remove_install_work() { [ -f "$SVC/state/agent.pid" ] && kill -KILL "$(cat "$SVC/state/agent.pid")" 2>/dev/null; rm -rf "$SVC"; }
+CLEANUP_HOOKS+=(remove_install_work)
+mkdir -p "$SVC/bin" "$SVC/state"
+cp "$HERE/../integration/fake_systemctl.sh" "$SVC/bin/systemctl" && chmod +x "$SVC/bin/systemctl"
+enroll_install() {  # enroll_install TOKEN OUT_DIR [FAKE_SYSTEMCTL_MODE]
+  ag env PATH="$SVC/bin:$PATH" NEFIA_TEST_SERVICE_ROOT="$SVC/root" FAKE_SYSTEMCTL_LOG="$SVC/systemctl.log" \
+    FAKE_SYSTEMCTL_STATE="$SVC/state" FAKE_SYSTEMCTL_UNIT="$SVC/root/etc/systemd/system/nefia-agent.service" \
+    FAKE_SYSTEMCTL_MODE="${3:-start}" XDG_STATE_HOME="$SVC/logs" \
+    "$AGENT" enroll --token "$1" --yes --install --out-dir "$2" > "$SVC/out" 2> "$SVC/err"
+}
+enroll_install "$(hub vpn invite --name agent-installed --os linux)" "$SVC/installed" ||
+  { cat "$SVC/out" "$SVC/err"; fail "enroll --install failed"; }
+grep -qxF "Enrollment successful!" "$SVC/out" && [ "$(tail -n 1 "$SVC/out")" = "Service installed." ] ||
+  { cat "$SVC/out" "$SVC/err"; fail "the transcript does not end with 'Service installed.'"; }
+grep -q "^ExecStart=$SVC/root/var/lib/nefia-agent/current/nefia-agent run --config $SVC/installed/agent.yaml " \
+  "$SVC/root/etc/systemd/system/nefia-agent.service" || fail "the unit does not run the enrolled config"
+pass "enroll --install: enrolled, unit written, workers ready, 'Service installed.'"
+kill -TERM "$(cat "$SVC/state/agent.pid")" && rm -f "$SVC/state/agent.pid"
+sleep 1  # the installed agent frees port 51820 for the next enrollment's probe
+
+status=0
+enroll_install "$(hub vpn invite --name agent-install-fails --os linux)" "$SVC/kept" fail || status=$?
+[ "$status" -eq 1 ] || { cat "$SVC/out" "$SVC/err"; fail "a failed install after enrollment exited $status"; }
+[ -f "$SVC/kept/agent.yaml" ] || fail "the config of the good enrollment was not kept"
+grep -qxF "nefia-agent enroll: enrollment succeeded and the config is kept at $SVC/kept/agent.yaml, but the service was not installed (see above); retry with: nefia-agent install-service --config $SVC/kept/agent.yaml" "$SVC/err" ||
+  { cat "$SVC/err"; fail "no retry message after the failed install"; }
+pass "enroll --install with a failing install keeps the config and says how to retry"
 
 enroll_expect_error "$TOKEN" "token has already been used (nonce reused)" \
   "Generate a fresh token -- each token is single-use"

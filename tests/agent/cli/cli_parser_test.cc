@@ -67,6 +67,12 @@ TEST(CliParser, StatusWolUninstallVersion) {
   EXPECT_EQ(wol.commandLine->wol.port, 9);
   EXPECT_TRUE(parse({"uninstall-service", "--yes"}).commandLine->uninstall.yes);
   EXPECT_EQ(parse({"install-service", "--config", "/x.yaml"}).commandLine->command, Command::kInstallService);
+  const ParseOutcome install = parse({"install-service", "--dry-run", "--platform", "macos", "--log-max-size", "7"});
+  ASSERT_TRUE(install.commandLine);
+  EXPECT_TRUE(install.commandLine->installService.dryRun);
+  EXPECT_EQ(install.commandLine->installService.platform, "macos");
+  EXPECT_EQ(install.commandLine->run.logMaxSizeMb, 7);
+  EXPECT_EQ(parse({"install-service", "--platform", "beos"}).exitCode, kUsageExitCode);
   EXPECT_EQ(parse({"--version"}).commandLine->command, Command::kVersion);
 }
 

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -213,6 +214,65 @@ TEST_F(SupervisorTest, SigtermDrainsTheForwarderBeforeTheTunnelStops) {
   runFor(&loop_, 50ms);
   EXPECT_EQ(spawner_->spawned.size(), 4u);  // nobody restarted during the shutdown
   EXPECT_TRUE(std::filesystem::exists(healthReportPath(directory_ + "/agent.yaml")));
+}
+
+// A NOTIFY_SOCKET listener in place of systemd: the datagrams the supervisor sends, in order.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    path.copy(address.sun_path, sizeof address.sun_path - 1);
+    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "200000", 1);
+    ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  }
+  ~NotifySocket() {
+    for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}) ::unsetenv(name);
+  }
+  // Every datagram received so far.
+  const std::vector<std::string>& messages() {
+    char buffer[512];
+    ssize_t got = 0;
+    while ((got = ::recv(fd_.get(), buffer, sizeof buffer, 0)) > 0) received_.emplace_back(buffer, got);
+    return received_;
+  }
+  std::size_t count(const std::string& prefix) {
+    std::size_t found = 0;
+    for (const std::string& message : messages()) found += message.rfind(prefix, 0) == 0 ? 1 : 0;
+    return found;
+  }
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+  std::vector<std::string> received_;
+};
+
+TEST_F(SupervisorTest, TellsSystemdReadyOnlyOnceEveryWorkerIsReadyAndFeedsTheWatchdog) {
+  NotifySocket notify(directory_ + "/notify.sock");
+  start(config());
+  for (const char* name : {"tunnel", "forwarder", "beacons"}) sendReady(name);
+  ASSERT_TRUE(receives("beacons", MessageType::kConfigure));
+  // Three of four ready: no READY=1, but the watchdog (every 100 ms, half of 200 ms) is fed meanwhile.
+  ASSERT_TRUE(runUntil(&loop_, [&] { return notify.count("WATCHDOG=1") >= 2; }));
+  EXPECT_EQ(notify.count("READY=1"), 0u);
+  sendReady("updater");
+  ASSERT_TRUE(runUntil(&loop_, [&] { return notify.count("READY=1") == 1; }));
+  // The health report already says so when systemd hears it.
+  Result<HealthReport> report = readHealthReport(healthReportPath(directory_ + "/agent.yaml"));
+  ASSERT_TRUE(report.ok()) << report.error();
+  for (const auto& [name, worker] : report->workers) EXPECT_EQ(worker.state, "ready") << name;
+  // A worker that restarts and is ready again sends no second READY=1.
+  spawner_->exit(worker("beacons"), 1);
+  ASSERT_TRUE(runUntil(&loop_, [&] { return spawner_->incarnations("beacons").size() == 2; }));
+  sendReady("beacons");
+  ASSERT_TRUE(receives("beacons", MessageType::kConfigure));
+  EXPECT_EQ(notify.count("READY=1"), 1u);
+  ::raise(SIGTERM);
+  ASSERT_TRUE(runUntil(&loop_, [&] { return notify.count("STOPPING=1") == 1; }));
 }
 
 }  // namespace
