@@ -9,6 +9,7 @@ project_root=$(pwd)
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang libclang-rt-14-dev dpkg-dev patch
   libuv1-dev libssl-dev libsodium-dev libyaml-cpp-dev libsecret-1-dev nlohmann-json3-dev
+  libsystemd-dev
   libgtest-dev libgmock-dev libseccomp-dev zlib1g-dev libcurl4-openssl-dev libcli11-dev
   wireguard-go wireguard-tools openssh-server openssh-client iperf3 iproute2 iptables nftables
   python3 python3-cryptography procps psmisc netcat-openbsd iputils-ping
