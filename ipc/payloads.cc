@@ -237,9 +237,9 @@ nlohmann::json toJson(const ConnectResultPayload& payload) {
 nlohmann::json toJson(const StatusRequestPayload& payload) { return {{"request_id", payload.requestId}}; }
 nlohmann::json toJson(const ShutdownPayload& payload) { return {{"drain_ms", payload.drainMs}}; }
 
-LogPayload makeLogPayload(LogLevel level, std::string_view message) {
+LogPayload makeLogPayload(LogLevel level, std::string_view message, std::size_t maxBytes) {
   std::string clean;
-  clean.reserve(std::min(message.size(), kMaxLogMessageBytes));
+  clean.reserve(std::min(message.size(), maxBytes));
   std::size_t at = 0;
   while (at < message.size()) {
     const std::size_t length = utf8SequenceLength(message, at);
@@ -260,7 +260,7 @@ LogPayload makeLogPayload(LogLevel level, std::string_view message) {
       piece.assign(message.substr(at, length));
       at += length;
     }
-    if (clean.size() + piece.size() > kMaxLogMessageBytes) break;
+    if (clean.size() + piece.size() > maxBytes) break;
     clean += piece;
   }
   return LogPayload{level, std::move(clean)};

@@ -119,8 +119,8 @@ nlohmann::json toJson(const StatusRequestPayload& payload);
 nlohmann::json toJson(const ShutdownPayload& payload);
 
 // A log payload that parseLog accepts for any input: control characters escaped as \n, \r, \t stays,
-// others as \xNN, then cut to kMaxLogMessageBytes on a UTF-8 character boundary.
-LogPayload makeLogPayload(LogLevel level, std::string_view message);
+// others as \xNN, then cut to maxBytes between whole characters and escapes.
+LogPayload makeLogPayload(LogLevel level, std::string_view message, std::size_t maxBytes = kMaxLogMessageBytes);
 
 // Collects the parts of one worker's status reports (the supervisor's side): parts of one request, in order.
 class StatusReportAssembler {

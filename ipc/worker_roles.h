@@ -14,7 +14,7 @@ namespace nefia::ipc {
 // The body that runs the role (workers/runtime/worker_main.cc's makeBody) and so the ipc::WorkerSettings
 // alternative the supervisor sends it (supervisor/core/worker_settings.cc's settingsFor). A worker with a
 // body of its own adds a value here; -Wswitch then points at those two places.
-enum class BodyKind { kTunnel, kForwarder, kIdle };
+enum class BodyKind { kTunnel, kForwarder, kBeacons, kIdle };
 
 struct WorkerRoleSpec {
   Role role;
@@ -30,7 +30,7 @@ inline constexpr auto kWorkerRoles = std::to_array<WorkerRoleSpec>({
   // role             wire name    process name      core   body
   {Role::kTunnel,    "tunnel",    "nefia-tunnel",   true,  BodyKind::kTunnel},
   {Role::kForwarder, "forwarder", "nefia-forward",  true,  BodyKind::kForwarder},
-  {Role::kBeacons,   "beacons",   "nefia-beacons",  false, BodyKind::kIdle},
+  {Role::kBeacons,   "beacons",   "nefia-beacons",  false, BodyKind::kBeacons},
   {Role::kUpdater,   "updater",   "nefia-updater",  false, BodyKind::kIdle},
 });
 // clang-format on

@@ -2,6 +2,7 @@
 // Plain data: no parsing, no I/O. Secrets (private_key, agent_token) must never be logged from here.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -65,8 +66,17 @@ struct ScriptBeacon {
   std::string name;
   std::string command;
   Duration interval = Duration::zero();  // required: no default
+  Duration timeout = Duration::zero();   // 0: the smaller of interval and kDefaultMaxScriptTimeout
   bool operator==(const ScriptBeacon&) const = default;
 };
+
+// A script's timeout when it sets none: min(interval, this).
+constexpr Duration kDefaultMaxScriptTimeout = std::chrono::seconds(60);
+// Bounds that keep the beacons' settings inside one IPC frame (ipc/settings_payloads.h says the same).
+constexpr std::size_t kMaxBeaconEntries = 32;  // paths, services and scripts, each
+constexpr std::size_t kMaxScriptCommandBytes = 1024;
+constexpr std::size_t kMaxScriptNameBytes = 128;
+constexpr std::size_t kMaxBeaconPathBytes = 256;
 
 struct BeaconsConfig {
   DiskUsageBeacon diskUsage;
@@ -99,6 +109,7 @@ struct TestingConfig {
   Duration rebuildCooldown = std::chrono::minutes(30);
   Duration rebuildHandshakeDeadline = std::chrono::seconds(20);
   Duration restartHealthyPeriod = std::chrono::seconds(60);
+  Duration beaconHeartbeatInterval = std::chrono::minutes(15);  // the periodic repeat of every beacon state
   std::optional<FaultInjection> fault;
   bool operator==(const TestingConfig&) const = default;
 };
@@ -128,6 +139,12 @@ struct AgentConfig {
 // Tells the logger to redact the plaintext private_key and agent_token of config (keyring references
 // are not secret). Call it for every config the process loads, before anything logs.
 void registerConfigSecrets(const AgentConfig& config);
+
+// The timeout a script runs under: its own, else the smaller of its interval and 60 s.
+inline Duration effectiveScriptTimeout(const ScriptBeacon& script) {
+  if (script.timeout > Duration::zero()) return script.timeout;
+  return std::min(script.interval, kDefaultMaxScriptTimeout);
+}
 
 // The keepalive a peer gets when its entry has no persistent_keepalive.
 inline Duration defaultKeepaliveFor(const PeerEntry& peer) {

@@ -102,6 +102,7 @@ void readBeacons(YamlFieldReader& reader, const YAML::Node& node, const std::str
                              {"name", [&](auto& v, auto& p) { reader.readString(v, p, script.name); }},
                              {"command", [&](auto& v, auto& p) { reader.readString(v, p, script.command); }},
                              {"interval", [&](auto& v, auto& p) { reader.readDuration(v, p, script.interval); }},
+                             {"timeout", [&](auto& v, auto& p) { reader.readDuration(v, p, script.timeout); }},
                          });
     });
   };
@@ -146,6 +147,7 @@ void readTesting(YamlFieldReader& reader, const YAML::Node& node, const std::str
                          {"rebuild_cooldown", duration(testing.rebuildCooldown)},
                          {"rebuild_handshake_deadline", duration(testing.rebuildHandshakeDeadline)},
                          {"restart_healthy_period", duration(testing.restartHealthyPeriod)},
+                         {"beacon_heartbeat_interval", duration(testing.beaconHeartbeatInterval)},
                          {"fault", [&](auto& v, auto& p) { readFault(reader, v, p, testing.fault); }},
                      });
 }

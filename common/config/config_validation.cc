@@ -184,6 +184,27 @@ bool isServiceName(const std::string& name) {
   return true;
 }
 
+// The counts and lengths the beacons worker's settings can carry in one frame.
+void checkBeaconBounds(const BeaconsConfig& beacons, ConfigProblems& problems) {
+  const std::pair<std::size_t, const char*> counts[] = {{beacons.diskUsage.paths.size(), "beacons.disk_usage.paths"},
+                                                        {beacons.serviceCheck.services.size(), "beacons.service_check.services"},
+                                                        {beacons.scripts.size(), "beacons.scripts"}};
+  for (const auto& [count, path] : counts) {
+    if (count > kMaxBeaconEntries) {
+      problems.add(path, std::to_string(count) + " entries; at most " + std::to_string(kMaxBeaconEntries) + " are supported");
+    }
+  }
+  for (const auto& [list, path] : {std::pair{&beacons.diskUsage.paths, "beacons.disk_usage.paths"},
+                                   std::pair{&beacons.serviceCheck.services, "beacons.service_check.services"}}) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      if ((*list)[i].size() > kMaxBeaconPathBytes) {
+        problems.add(std::string(path) + "[" + std::to_string(i) + "]",
+                     "must be at most " + std::to_string(kMaxBeaconPathBytes) + " bytes long");
+      }
+    }
+  }
+}
+
 void checkBeacons(const BeaconsConfig& beacons, ConfigProblems& problems) {
   const DiskUsageBeacon& disk = beacons.diskUsage;
   checkPositive(disk.interval, "beacons.disk_usage.interval", problems);
@@ -237,7 +258,16 @@ void checkBeacons(const BeaconsConfig& beacons, ConfigProblems& problems) {
     } else {
       checkPositive(script.interval, path + ".interval", problems);
     }
+    if (script.timeout != Duration::zero()) checkPositive(script.timeout, path + ".timeout", problems);
+    if (script.name.size() > kMaxScriptNameBytes) {
+      problems.add(path + ".name", "must be at most " + std::to_string(kMaxScriptNameBytes) + " bytes long");
+    }
+    if (script.command.size() > kMaxScriptCommandBytes) {
+      problems.add(path + ".command", "must be at most " + std::to_string(kMaxScriptCommandBytes) +
+                                          " bytes long; put a longer command into a script file");
+    }
   }
+  checkBeaconBounds(beacons, problems);
 }
 
 void checkTesting(const TestingConfig& testing, ConfigProblems& problems) {
@@ -250,6 +280,7 @@ void checkTesting(const TestingConfig& testing, ConfigProblems& problems) {
       {testing.rebuildCooldown, "testing.rebuild_cooldown"},
       {testing.rebuildHandshakeDeadline, "testing.rebuild_handshake_deadline"},
       {testing.restartHealthyPeriod, "testing.restart_healthy_period"},
+      {testing.beaconHeartbeatInterval, "testing.beacon_heartbeat_interval"},
   };
   for (const auto& [value, path] : durations) checkPositive(value, path, problems);
   if (testing.rebuildInitialBackoff > testing.rebuildMaxBackoff) {

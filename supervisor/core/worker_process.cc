@@ -230,6 +230,7 @@ Status WorkerProcess::sendSettings(const ipc::WorkerSettings& settings, bool upd
     return Status::success();
   }
   if (const auto* forwarder = std::get_if<ipc::ForwarderSettings>(&settings)) return send(type, ipc::toJson(*forwarder));
+  if (const auto* beacons = std::get_if<ipc::BeaconsSettings>(&settings)) return send(type, ipc::toJson(*beacons));
   return send(type, ipc::toJson(std::get<ipc::IdleSettings>(settings)));
 }
 

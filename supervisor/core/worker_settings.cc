@@ -28,6 +28,36 @@ ipc::TunnelSettings tunnelSettings(const AgentConfig& config, const PeerResolver
   return settings;
 }
 
+static_assert(kMaxBeaconEntries <= ipc::kMaxBeaconScripts && kMaxBeaconEntries <= ipc::kMaxBeaconPaths &&
+                  kMaxBeaconEntries <= ipc::kMaxBeaconServices && kMaxScriptCommandBytes <= ipc::kMaxBeaconCommandBytes &&
+                  kMaxScriptNameBytes <= ipc::kMaxBeaconScriptNameBytes &&
+                  kMaxBeaconPathBytes <= ipc::kMaxBeaconPathBytes,
+              "the beacons worker must accept every beacons section the config allows");
+
+uint64_t milliseconds(Duration duration) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+}
+
+ipc::BeaconsSettings beaconsSettings(const AgentConfig& config) {
+  const BeaconsConfig& beacons = config.beacons;
+  ipc::BeaconsSettings settings;
+  settings.protocolVersion = ipc::kProtocolVersion;
+  settings.diskEnabled = beacons.diskUsage.enabled;
+  settings.diskIntervalMs = milliseconds(beacons.diskUsage.interval);
+  settings.warningPercent = static_cast<uint64_t>(beacons.diskUsage.warningPercent);
+  settings.criticalPercent = static_cast<uint64_t>(beacons.diskUsage.criticalPercent);
+  settings.paths = beacons.diskUsage.paths;
+  settings.servicesEnabled = beacons.serviceCheck.enabled;
+  settings.servicesIntervalMs = milliseconds(beacons.serviceCheck.interval);
+  settings.services = beacons.serviceCheck.services;
+  for (const ScriptBeacon& script : beacons.scripts) {
+    settings.scripts.push_back(
+        {script.name, script.command, milliseconds(script.interval), milliseconds(effectiveScriptTimeout(script))});
+  }
+  settings.heartbeatMs = milliseconds(config.testing.beaconHeartbeatInterval);
+  return settings;
+}
+
 }  // namespace
 
 Status checkTunnelConfig(const AgentConfig& config) {
@@ -49,6 +79,7 @@ ipc::WorkerSettings settingsFor(ipc::Role role, const AgentConfig& config, const
     case ipc::BodyKind::kForwarder:
       return ipc::ForwarderSettings{ipc::kProtocolVersion, config.address, forwarder::kDefaultMtu,
                                     forwarder::kDefaultListenPort};
+    case ipc::BodyKind::kBeacons: return beaconsSettings(config);
     case ipc::BodyKind::kIdle: break;
   }
   return ipc::IdleSettings{ipc::kProtocolVersion};

@@ -28,7 +28,7 @@ struct WorkerContext {
   ipc::WorkerChannel* channel;
 };
 
-// Bodies that have no behaviour of their own yet (beacons and updater until their issues land): they accept
+// Bodies that have no behaviour of their own yet (the updater until its issue lands; beacons until its body lands): they accept
 // their settings, answer status and stop at once.
 std::unique_ptr<WorkerBody> makeIdleBody(WorkerContext context, const char* role);
 std::unique_ptr<WorkerBody> makeTunnelBody(WorkerContext context);

@@ -26,6 +26,7 @@ std::unique_ptr<WorkerBody> makeBody(ipc::Role role, WorkerContext context) {
   switch (ipc::roleSpec(role).body) {
     case ipc::BodyKind::kTunnel: return makeTunnelBody(context);
     case ipc::BodyKind::kForwarder: return makeForwarderBody(context);
+    case ipc::BodyKind::kBeacons: break;  // the beacons body lands with its runners (issue 15)
     case ipc::BodyKind::kIdle: break;
   }
   return makeIdleBody(context, ipc::roleSpec(role).wireName.data());

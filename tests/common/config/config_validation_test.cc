@@ -351,3 +351,39 @@ TEST(ConfigValidationTest, ConfigsBuiltInCodeAreValidatedWithoutLines) {
 
 }  // namespace
 }  // namespace nefia
+
+namespace nefia {
+namespace {
+
+TEST(ConfigValidationTest, ScriptTimeoutIsOptionalPositiveAndDefaultsToIntervalCappedAt60s) {
+  const std::string prefix = minimalConfig() +
+                             "beacons:\n"                 // 8
+                             "  scripts:\n"               // 9
+                             "    - name: a\n"            // 10
+                             "      command: /bin/true\n"  // 11
+                             "      interval: 10m\n";     // 12
+  EXPECT_EQ(errorsOf(prefix + "      timeout: -5s\n"),
+            (Errors{"beacons.scripts[0].timeout: must be a positive duration such as 30s or 5m (agent.yaml:13)"}));
+  ScriptBeacon script{"a", "/bin/true", std::chrono::minutes(10), Duration::zero()};
+  EXPECT_EQ(effectiveScriptTimeout(script), std::chrono::seconds(60));
+  script.interval = std::chrono::seconds(20);
+  EXPECT_EQ(effectiveScriptTimeout(script), std::chrono::seconds(20));
+  script.timeout = std::chrono::minutes(5);
+  EXPECT_EQ(effectiveScriptTimeout(script), std::chrono::minutes(5));
+  auto parsed = parseAgentConfig(prefix + "      timeout: 2m\n", "agent.yaml", config_test::kAcceptTesting);
+  ASSERT_TRUE(parsed.errors.empty());
+  EXPECT_EQ(parsed.config.beacons.scripts[0].timeout, std::chrono::minutes(2));
+}
+
+TEST(ConfigValidationTest, BeaconListsAndCommandsAreBoundedSoTheirSettingsFitOneMessage) {
+  std::string yaml = minimalConfig() + "beacons:\n  service_check:\n    services:\n";
+  for (int i = 0; i < 33; ++i) yaml += "      - unit" + std::to_string(i) + "\n";
+  yaml += "  scripts:\n    - name: long\n      interval: 1m\n      command: " + std::string(1025, 'x') + "\n";
+  EXPECT_EQ(errorsOf(yaml),
+            (Errors{"beacons.service_check.services: 33 entries; at most 32 are supported (agent.yaml:10)",
+                    "beacons.scripts[0].command: must be at most 1024 bytes long; put a longer command into a script "
+                    "file (agent.yaml:47)"}));
+}
+
+}  // namespace
+}  // namespace nefia
