@@ -28,9 +28,14 @@ Digest hmacSha256(std::string_view key, std::string_view data) {
 }
 
 std::string randomSecret() {
-  std::string bytes(32, '\0');
-  randombytes_buf(bytes.data(), bytes.size());
-  return bytes;
+  uint8_t bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[2 * sizeof bytes + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  sodium_memzero(bytes, sizeof bytes);
+  std::string secret(hex, 2 * sizeof bytes);
+  sodium_memzero(hex, sizeof hex);
+  return secret;
 }
 
 std::string tokenFromDigest(const Digest& digest) { return base64UrlEncode(digest.data(), digest.size()); }
