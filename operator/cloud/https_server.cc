@@ -234,13 +234,17 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::create(CloudRouter& router, co
     return makeError("cannot listen on " + settings.listenAddress + ":" + std::to_string(settings.port) + ": " +
                      error.message());
   }
-  return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+  // Armed before anyone can learn the port, so a SIGTERM right after start-up is a clean stop too.
+  std::unique_ptr<HttpsServer> server(new HttpsServer(std::move(impl)));
+  server->impl_->signals.async_wait([raw = server.get()](beast::error_code error, int) {
+    if (!error) raw->stop();
+  });
+  return server;
 }
 
 uint16_t HttpsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void HttpsServer::run() {
-  impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
   net::post(impl_->acceptor.get_executor(), [this] { impl_->accept(); });
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->settings.threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
