@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -22,12 +23,20 @@ struct Fixture {
   Fixture() {
     char pattern[] = "/dev/shm/nefia-cloud-fuzz.XXXXXX";
     if (mkdtemp(pattern) == nullptr) std::abort();
-    store = std::move(SqliteCloudStore::open(std::string(pattern) + "/cloud.db").value());
+    directory = pattern;
+    store = std::move(SqliteCloudStore::open(directory + "/cloud.db").value());
     const std::string team = store->createTeam("fuzz").value();
     if (!store->addApiKey(team, sha256Hex("nfk_fuzz")).ok()) std::abort();
     service = std::move(CloudService::create(*store, {}).value());
     router = std::make_unique<CloudRouter>(*service, nefia::hub::RateLimiterSettings{1e9, std::chrono::milliseconds(1), 64});
   }
+  ~Fixture() {  // libFuzzer ends with exit(), which runs this
+    router.reset();
+    service.reset();
+    store.reset();
+    std::filesystem::remove_all(directory);
+  }
+  std::string directory;
   std::unique_ptr<SqliteCloudStore> store;
   std::unique_ptr<CloudService> service;
   std::unique_ptr<CloudRouter> router;
