@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kSessionsPrefix = "/api/enrollment/sessions/";
 constexpr std::string_view kHostsPrefix = "/api/hosts/";
+constexpr std::string_view kTokensPrefix = "/api/agent-tokens/";
 constexpr std::size_t kMaxCredentialBytes = 512;
 
 bool iequalsPrefix(std::string_view text, std::string_view prefix) {
@@ -71,64 +72,68 @@ ApiResponse CloudRouter::handle(const HttpRequestView& request) {
 }
 
 ApiResponse CloudRouter::dispatch(const HttpRequestView& request) {
-  std::string_view path = request.target.substr(0, request.target.find('?'));
-  const bool isPost = request.method == "POST";
-  const bool isGet = request.method == "GET";
-  const auto credential = bearerCredential(request.authorization);
-  const ApiResponse noCredential = errorResponse(401, texts::kMissingAuthorization);
-  const ApiResponse wrongMethod = errorResponse(405, texts::kMethodNotAllowed);
-
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  const RouteContext context{request, bearerCredential(request.authorization), request.method == "POST",
+                             request.method == "GET"};
   if (path == "/api/enrollment/sessions") {
-    if (!isPost) return wrongMethod;
-    if (!credential) return noCredential;
+    if (!context.isPost) return errorResponse(405, texts::kMethodNotAllowed);
+    if (!context.credential) return errorResponse(401, texts::kMissingAuthorization);
     return withBody(parseCreateSession(request.body),
-                    [&](const CreateSessionBody& body) { return service_.createSession(*credential, body); });
+                    [&](const CreateSessionBody& body) { return service_.createSession(*context.credential, body); });
   }
-  if (path == "/api/agent-tokens/bootstrap/exchange" || path == "/api/agent-tokens/register" ||
-      path == "/api/agent-tokens/rotate") {
-    if (!isPost) return wrongMethod;
-    if (!credential) return noCredential;
-    if (path == "/api/agent-tokens/rotate") {
-      return withBody(parseRotate(request.body),
-                      [&](const RotateBody& body) { return service_.rotate(*credential, body); });
-    }
-    if (path == "/api/agent-tokens/register") {
-      return withBody(parseRegister(request.body),
-                      [&](const RegisterBody& body) { return service_.registerToken(*credential, body); });
-    }
-    return withBody(parseExchange(request.body),
-                    [&](const ExchangeBody& body) { return service_.exchange(*credential, body); });
-  }
+  if (path.substr(0, kTokensPrefix.size()) == kTokensPrefix) return dispatchTokens(context, path);
   if (const auto hostId = parameterBetween(path, kHostsPrefix, "endpoint")) {
     if (!isValidHostId(*hostId)) return errorResponse(404, texts::kNoSuchEndpoint);
-    if (!isPost) return wrongMethod;
-    if (!credential) return noCredential;
+    if (!context.isPost) return errorResponse(405, texts::kMethodNotAllowed);
+    if (!context.credential) return errorResponse(401, texts::kMissingAuthorization);
     return withBody(parseEndpointReport(request.body), [&](const EndpointBody& body) {
-      return service_.reportEndpoint(*credential, std::string(*hostId), body);
+      return service_.reportEndpoint(*context.credential, std::string(*hostId), body);
     });
   }
   for (const std::string_view action : {"submit", "result", "answer"}) {
-    const auto nonce = parameterBetween(path, kSessionsPrefix, action);
-    if (!nonce) continue;
-    if (!isValidNonce(*nonce)) return errorResponse(404, texts::kSessionNotFound);
-    const std::string nonceText(*nonce);
-    if (action == "submit") {
-      if (!isPost) return wrongMethod;
-      return withBody(parseAgentSubmission(request.body),
-                      [&](const AgentSubmission& agent) { return service_.submitAgent(nonceText, agent); });
+    if (const auto nonce = parameterBetween(path, kSessionsPrefix, action)) {
+      return dispatchSession(context, std::string(*nonce), action);
     }
-    if (action == "result") {
-      if (!isGet) return wrongMethod;
-      if (!credential) return noCredential;
-      return service_.sessionResult(*credential, nonceText);
-    }
-    if (isGet) return service_.getAnswer(nonceText);
-    if (!isPost) return wrongMethod;
-    if (!credential) return noCredential;
-    return withBody(parseAnswer(request.body),
-                    [&](const AnswerBody& body) { return service_.postAnswer(*credential, nonceText, body); });
   }
   return errorResponse(404, texts::kNoSuchEndpoint);
+}
+
+ApiResponse CloudRouter::dispatchTokens(const RouteContext& context, std::string_view path) {
+  const std::string_view action = path.substr(kTokensPrefix.size());
+  if (action != "bootstrap/exchange" && action != "register" && action != "rotate") {
+    return errorResponse(404, texts::kNoSuchEndpoint);
+  }
+  if (!context.isPost) return errorResponse(405, texts::kMethodNotAllowed);
+  if (!context.credential) return errorResponse(401, texts::kMissingAuthorization);
+  const std::string& credential = *context.credential;
+  const std::string_view body = context.request.body;
+  if (action == "rotate") {
+    return withBody(parseRotate(body), [&](const RotateBody& parsed) { return service_.rotate(credential, parsed); });
+  }
+  if (action == "register") {
+    return withBody(parseRegister(body),
+                    [&](const RegisterBody& parsed) { return service_.registerToken(credential, parsed); });
+  }
+  return withBody(parseExchange(body),
+                  [&](const ExchangeBody& parsed) { return service_.exchange(credential, parsed); });
+}
+
+ApiResponse CloudRouter::dispatchSession(const RouteContext& context, const std::string& nonce,
+                                         std::string_view action) {
+  if (!isValidNonce(nonce)) return errorResponse(404, texts::kSessionNotFound);
+  if (action == "submit") {
+    if (!context.isPost) return errorResponse(405, texts::kMethodNotAllowed);
+    return withBody(parseAgentSubmission(context.request.body),
+                    [&](const AgentSubmission& agent) { return service_.submitAgent(nonce, agent); });
+  }
+  if (action == "answer" && context.isGet) return service_.getAnswer(nonce);
+  if ((action == "result" && !context.isGet) || (action == "answer" && !context.isPost)) {
+    return errorResponse(405, texts::kMethodNotAllowed);
+  }
+  if (!context.credential) return errorResponse(401, texts::kMissingAuthorization);
+  if (action == "result") return service_.sessionResult(*context.credential, nonce);
+  return withBody(parseAnswer(context.request.body),
+                  [&](const AnswerBody& body) { return service_.postAnswer(*context.credential, nonce, body); });
 }
 
 }  // namespace nefia::cloud

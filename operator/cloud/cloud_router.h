@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,16 @@ class CloudRouter {
   ApiResponse handle(const HttpRequestView& request);
 
  private:
+  struct RouteContext {
+    const HttpRequestView& request;
+    std::optional<std::string> credential;
+    bool isPost;
+    bool isGet;
+  };
   std::optional<ApiResponse> rateLimited(const std::string& clientAddress);
   ApiResponse dispatch(const HttpRequestView& request);
+  ApiResponse dispatchTokens(const RouteContext& context, std::string_view path);
+  ApiResponse dispatchSession(const RouteContext& context, const std::string& nonce, std::string_view action);
 
   CloudService& service_;
   std::function<hub::SteadyTime()> steadyClock_;

@@ -68,6 +68,26 @@ TEST_F(CloudRouterTest, PerIpLimitAnswers429WithRetryAfterPerAddress) {
   EXPECT_EQ(call("GET", "/x").status, 404);
 }
 
+TEST_F(CloudRouterTest, EachEndpointRefusesTheOtherMethod) {
+  const std::pair<const char*, const char*> wrong[] = {
+      {"GET", "/api/enrollment/sessions"},
+      {"GET", "/api/enrollment/sessions/nonce-aaaaaaaaaaaaaaa/submit"},
+      {"POST", "/api/enrollment/sessions/nonce-aaaaaaaaaaaaaaa/result"},
+      {"PUT", "/api/enrollment/sessions/nonce-aaaaaaaaaaaaaaa/answer"},
+      {"GET", "/api/agent-tokens/bootstrap/exchange"},
+      {"GET", "/api/agent-tokens/register"},
+      {"GET", "/api/hosts/h-1/endpoint"},
+  };
+  for (const auto& [method, path] : wrong) {
+    now_ += std::chrono::seconds(10);
+    EXPECT_EQ(errorOf(call(method, path)), "method not allowed") << method << " " << path;
+  }
+  now_ += std::chrono::seconds(10);
+  EXPECT_EQ(errorOf(call("POST", "/api/agent-tokens/other", "Bearer x", "{}")), "no such endpoint");
+  EXPECT_EQ(errorOf(call("POST", "/api/enrollment/sessions/nonce-aaaaaaaaaaaaaaa/answer", "", "{}")),
+            "missing or malformed Authorization header");
+}
+
 TEST(BearerCredential, AcceptsOnlyOneVisibleToken) {
   EXPECT_EQ(bearerCredential("Bearer abc").value(), "abc");
   EXPECT_EQ(bearerCredential("BEARER abc").value(), "abc");
