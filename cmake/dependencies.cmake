@@ -14,3 +14,9 @@ pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 
 set(NEFIA_LWIP_DIR ${CMAKE_SOURCE_DIR}/third_party_src/lwip CACHE PATH "lwIP source tree (from apt-get source lwip)")
+# nefia-cloud: SQLite (state), libjwt (HS256 bootstrap codes), Boost.Beast/Asio headers (HTTPS server).
+if(NOT TARGET PkgConfig::SQLITE3)
+  pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+endif()
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
+find_package(Boost 1.74 REQUIRED)

@@ -11,6 +11,7 @@
 #include "common/config/net_address.h"
 #include "common/invite/invite_token.h"
 #include "common/log.h"
+#include "operator/cloud_login.h"
 #include "operator/hub_server.h"
 #include "operator/vpn_commands.h"
 
@@ -56,6 +57,8 @@ struct OperatorCommandLine {
   std::string rateInterval = "6s";
   std::string restoreInterval = "30s";
   std::string connectionDeadline = "10s";
+  nefia::hub::CloudLogin cloudLogin;
+  CLI::App* login = nullptr;
   CLI::App* init = nullptr;
   CLI::App* invite = nullptr;
   CLI::App* reinvite = nullptr;
@@ -165,6 +168,9 @@ int main(int argc, char** argv) {
   addInitCommand(*vpn, line);
   addHostCommands(*vpn, line);
   addHubCommand(*vpn, line);
+  line.login = app.add_subcommand("login", "Store where nefia-cloud is and its API key (0600, in the state directory)");
+  line.login->add_option("--cloud", line.cloudLogin.cloudApiBase, "nefia-cloud's https:// URL")->required();
+  line.login->add_option("--api-key", line.cloudLogin.apiKey, "API key from `nefia-cloud apikey create`")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -181,6 +187,12 @@ int main(int argc, char** argv) {
     line.stateDir = directory.value();
   }
   hub::HubFiles files(line.stateDir);
+  if (line.login->parsed()) {
+    if (Status saved = hub::saveCloudLogin(line.stateDir, line.cloudLogin); !saved.ok()) return fail(saved.error());
+    std::cout << "Logged in to " << line.cloudLogin.cloudApiBase << " (key stored in " << line.stateDir
+              << "/cloud-login.json, mode 0600)\n";
+    return 0;
+  }
 
   if (line.init->parsed()) {
     for (std::string& address : line.settings.enrollAddresses) address = withDefaultPort(address);

@@ -3,6 +3,7 @@
 #include "operator/rate_limiter.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace nefia::hub {
 
@@ -42,6 +43,17 @@ bool RateLimiter::allow(const std::string& source, SteadyTime now) {
   if (entry.tokens < 1) return false;
   entry.tokens -= 1;
   return true;
+}
+
+std::chrono::milliseconds RateLimiter::retryAfter(const std::string& source, SteadyTime now) const {
+  const auto it = entries_.find(source);
+  if (it == entries_.end()) return std::chrono::milliseconds(0);
+  Entry entry = it->second;
+  refill(entry, now);
+  if (entry.tokens >= 1) return std::chrono::milliseconds(0);
+  const double missing = 1 - entry.tokens;
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(std::ceil(missing * static_cast<double>(settings_.refillInterval.count()) - 1e-6)));
 }
 
 }  // namespace nefia::hub

@@ -24,6 +24,9 @@ class RateLimiter {
   // Takes one token for source; false when its bucket is empty ("too many enrollment requests").
   bool allow(const std::string& source, SteadyTime now);
 
+  // How long until source may make its next request (zero when allow would succeed now): the Retry-After of a 429.
+  std::chrono::milliseconds retryAfter(const std::string& source, SteadyTime now) const;
+
   std::size_t size() const { return entries_.size(); }
   bool tracks(const std::string& source) const { return entries_.count(source) != 0; }
 

@@ -13,6 +13,7 @@ packages=(
   wireguard-go wireguard-tools openssh-server openssh-client iperf3 iproute2 iptables nftables
   python3 python3-cryptography procps psmisc netcat-openbsd iputils-ping
   lintian mmdebstrap
+  libsqlite3-dev libjwt-dev libboost-dev openssl curl
 )
 
 missing=()

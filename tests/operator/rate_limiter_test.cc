@@ -54,5 +54,15 @@ TEST(RateLimiter, EvictsTheOldestWhenAllAreLimited) {
   EXPECT_TRUE(limiter.tracks("b"));
 }
 
+TEST(RateLimiter, RetryAfterIsTheTimeUntilTheNextToken) {
+  RateLimiter limiter({});
+  EXPECT_EQ(limiter.retryAfter("192.0.2.9", kStart).count(), 0) << "unknown sources may go now";
+  for (int i = 0; i < 5; ++i) (void)limiter.allow("192.0.2.9", kStart);
+  EXPECT_EQ(limiter.retryAfter("192.0.2.9", kStart).count(), 6000);
+  EXPECT_EQ(limiter.retryAfter("192.0.2.9", kStart + seconds(4)).count(), 2000);
+  EXPECT_EQ(limiter.retryAfter("192.0.2.9", kStart + seconds(6)).count(), 0);
+  EXPECT_TRUE(limiter.allow("192.0.2.9", kStart + seconds(6)));
+}
+
 }  // namespace
 }  // namespace nefia::hub
