@@ -86,7 +86,7 @@ supervisor=$(pgrep -f "run --config $WORK/agent.yaml" | tail -1)
 before_scp() {
   sed -i 's/^ssh_addr: .*/ssh_addr: 127.0.0.1:22/' "$WORK/agent.yaml"
   kill -HUP "$supervisor"
-  wait_until 5 op_ssh true || fail "(b) ssh after switching ssh_addr with SIGHUP"
+  wait_until 15 op_ssh true || fail "(b) ssh after switching ssh_addr with SIGHUP (15 s)"
 }
 measure "(b) nefia-agent" 22 "$supervisor" $(pgrep -P "$supervisor")
 $PY - "$WORK/results" <<'PY'

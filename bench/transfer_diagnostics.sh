@@ -32,7 +32,7 @@ if command -v perf >/dev/null; then
   remove_probes() { perf probe -q -d "$group:*" 2>/dev/null || true; }
   CLEANUP_HOOKS+=(remove_probes)
 fi
-counters='Udp.*RcvbufErrors|Udp.*InErrors|Udp.*SndbufErrors|Ip6Frag|Ip6Reasm|IpFrag|IpReasm|Ip6InDiscards|Ip6OutDiscards|Ip6InTooBig|Icmp6.*PktTooBig|IpExtInNoRoutes'
+counters='TcpRetransSegs|TcpExtTCPTimeouts|TcpExtTCPSackRecovery|Udp.*RcvbufErrors|Udp.*InErrors|Udp.*SndbufErrors|Ip6Frag|Ip6Reasm|IpFrag|IpReasm|Ip6InDiscards|Ip6OutDiscards|Ip6InTooBig|Icmp6.*PktTooBig|IpExtInNoRoutes'
 op nstat -n; ag nstat -n
 link_counts() {  # link_counts NAMESPACE DEVICE: the veth's packet and drop counters (what `ip -s link` shows)
   local stats=/sys/class/net/$2/statistics
@@ -61,7 +61,7 @@ else
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   echo "scp $dir of $amount MiB: $(( amount * 8 * 1048576 / ($(now_ms) - start) / 1000 )) Mbit/s"
 fi
-if [ -n "$probes" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+if [ -n "$probes" ]; then pkill -INT -P "$perf_pid" sleep || true; wait "$perf_pid" || true; fi
 echo "IPv$OUTER_FAMILY path, $tool $dir, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "operator namespace (wireguard-go), nstat deltas:"; op nstat | grep -E "$counters" | sed 's/^/  /' || echo "  (none)"
 echo "agent namespace (nefia-agent), nstat deltas:"; ag nstat | grep -E "$counters" | sed 's/^/  /' || echo "  (none)"

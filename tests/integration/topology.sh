@@ -158,8 +158,8 @@ op_ssh() {
   op timeout "${SSH_TIMEOUT:-120}" ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "${SSH_USER:-$TEST_USER}@10.99.0.2" "$@"
 }
-op_scp() {  # bounded: a transfer that hangs fails the test with the agent's log instead of hitting ctest's timeout
-  op timeout 240 scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+op_scp() {  # bounded (SCP_TIMEOUT, default 240 s): a hang fails the test with the agent's log, not ctest's timeout
+  op timeout "${SCP_TIMEOUT:-240}" scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "$@"
 }
 
