@@ -9,9 +9,12 @@
 #include "ipc/worker_roles.h"
 #include "supervisor/core/peer_resolver.h"
 #include "workers/forwarder/constants.h"
+#include "workers/tunnel/constants.h"
 
 namespace nefia::supervisor {
 namespace {
+
+static_assert(forwarder::kDefaultMtu == wg::kTunnelMtu, "the tunnel pads up to the netstack's MTU: keep them equal");
 
 static_assert(kMaxPeers <= ipc::kMaxSettingsPeers, "the tunnel must accept every peer list the config allows");
 

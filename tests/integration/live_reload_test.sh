@@ -27,7 +27,7 @@ cp "$WORK/agent2.key" "$WORK/agent.key"
 AGENT_PUB=$new_pub
 write_agent_config "testing:
   report_interval: 1s"
-sed -i "s/endpoint: 192.0.2.1:$OP_PORT/endpoint: 192.0.2.11:$OP_PORT/" "$WORK/agent.yaml"
+sed -i "s/endpoint: \"192.0.2.1:$OP_PORT\"/endpoint: \"192.0.2.11:$OP_PORT\"/" "$WORK/agent.yaml"
 start=$(now_ms)
 kill -HUP "$AGENT_PID"
 wait_until 5 grep -q "config reloaded: .*private_key" "$WORK/agent.log" || fail "the reload did not report the key change"

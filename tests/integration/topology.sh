@@ -1,13 +1,26 @@
 # Two network namespaces joined by a veth pair (192.0.2.1 operator, 192.0.2.2 agent): wireguard-go + wg as the
 # operator's WireGuard (10.99.0.1), a real sshd on 127.0.0.1:22 in the agent namespace, and nefia-agent there.
 # Source after lib.sh. Everything it starts is registered for lib.sh's cleanup trap.
+# OUTER_FAMILY=6 puts the WireGuard UDP path on IPv6 only (2001:db8:99::1 operator, ::2 agent; no IPv4 on the
+# veth); NETNS_PREFIX (default nefia) names the namespaces, so concurrent users can keep theirs apart.
 
 SUFFIX=$$
-NS_OP=nefia-op-$SUFFIX
-NS_AG=nefia-ag-$SUFFIX
+NETNS_PREFIX=${NETNS_PREFIX:-nefia}
+NS_OP=$NETNS_PREFIX-op-$SUFFIX
+NS_AG=$NETNS_PREFIX-ag-$SUFFIX
+OUTER_FAMILY=${OUTER_FAMILY:-4}
+case "$OUTER_FAMILY" in 4|6) ;; *) echo "OUTER_FAMILY must be 4 or 6, not '$OUTER_FAMILY'" >&2; exit 2 ;; esac
 WG_IF=nwg$SUFFIX  # unique: wireguard-go's control socket path is global, not per namespace
 OP_PORT=51821
 AGENT_PORT=51820
+OP_OUTER4=192.0.2.1
+AGENT_OUTER4=192.0.2.2
+OP_OUTER6=2001:db8:99::1
+AGENT_OUTER6=2001:db8:99::2
+# outer_endpoint FAMILY ADDRESS_V4 ADDRESS_V6 PORT: "a.b.c.d:port" or "[v6]:port".
+outer_endpoint() { if [ "$1" = 6 ]; then echo "[$3]:$4"; else echo "$2:$4"; fi; }
+OP_ENDPOINT=$(outer_endpoint "$OUTER_FAMILY" "$OP_OUTER4" "$OP_OUTER6" "$OP_PORT")
+AGENT_ENDPOINT=$(outer_endpoint "$OUTER_FAMILY" "$AGENT_OUTER4" "$AGENT_OUTER6" "$AGENT_PORT")
 
 op() { ip netns exec "$NS_OP" "$@"; }
 ag() { ip netns exec "$NS_AG" "$@"; }
@@ -23,14 +36,27 @@ cleanup_topology() {  # cleanup_topology STATUS: on failure, first print the sta
 }
 CLEANUP_HOOKS+=(cleanup_topology)
 
+# add_outer_addresses 4|6: the operator's and the agent's veth addresses of that family (IPv6 with nodad, so
+# they are usable at once instead of after duplicate address detection).
+add_outer_addresses() {
+  if [ "$1" = 6 ]; then
+    ip netns exec "$NS_OP" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+    ip netns exec "$NS_AG" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+    ip -n "$NS_OP" addr add "$OP_OUTER6/64" dev "nvo$SUFFIX" nodad
+    ip -n "$NS_AG" addr add "$AGENT_OUTER6/64" dev "nva$SUFFIX" nodad
+  else
+    ip -n "$NS_OP" addr add "$OP_OUTER4/24" dev "nvo$SUFFIX"
+    ip -n "$NS_AG" addr add "$AGENT_OUTER4/24" dev "nva$SUFFIX"
+  fi
+}
+
 make_topology() {
   ip netns add "$NS_OP"; NETNS_TO_DELETE+=("$NS_OP")
   ip netns add "$NS_AG"; NETNS_TO_DELETE+=("$NS_AG")
   ip link add "nvo$SUFFIX" type veth peer name "nva$SUFFIX"
   ip link set "nvo$SUFFIX" netns "$NS_OP"
   ip link set "nva$SUFFIX" netns "$NS_AG"
-  ip -n "$NS_OP" addr add 192.0.2.1/24 dev "nvo$SUFFIX"
-  ip -n "$NS_AG" addr add 192.0.2.2/24 dev "nva$SUFFIX"
+  add_outer_addresses "$OUTER_FAMILY"
   for ns in "$NS_OP" "$NS_AG"; do ip -n "$ns" link set lo up; done
   ip -n "$NS_OP" link set "nvo$SUFFIX" up
   ip -n "$NS_AG" link set "nva$SUFFIX" up
@@ -48,7 +74,7 @@ start_operator_wireguard() {
   PIDS_TO_KILL+=("$WG_PID")
   wait_until 10 ip -n "$NS_OP" link show "$WG_IF" || fail "wireguard-go did not create $WG_IF within 10 s"
   op wg set "$WG_IF" private-key "$WORK/op.key" listen-port "$OP_PORT" \
-    peer "$AGENT_PUB" allowed-ips 10.99.0.2/32 endpoint "192.0.2.2:$AGENT_PORT"
+    peer "$AGENT_PUB" allowed-ips 10.99.0.2/32 endpoint "$AGENT_ENDPOINT"
   ip -n "$NS_OP" addr add 10.99.0.1/24 dev "$WG_IF" 2>/dev/null || true
   ip -n "$NS_OP" link set "$WG_IF" mtu 1420 up
 }
@@ -102,7 +128,8 @@ CONF
 }
 
 # write_agent_config [EXTRA_YAML]; AGENT_SSH_ADDR overrides ssh_addr (127.0.0.1:22), AGENT_PEER_ENDPOINT the
-# operator's endpoint (192.0.2.1:$OP_PORT; bench/wan_bench.sh points it at the relay).
+# operator's endpoint ($OP_ENDPOINT: 192.0.2.1:$OP_PORT or [2001:db8:99::1]:$OP_PORT; bench/wan_bench.sh points
+# it at the relay). Quoted: YAML reads an unquoted [ as the start of a list.
 write_agent_config() {
   cat > "$WORK/agent.yaml" <<YAML
 private_key: "$(cat "$WORK/agent.key")"
@@ -111,7 +138,7 @@ address: 10.99.0.2/24
 ssh_addr: ${AGENT_SSH_ADDR:-127.0.0.1:22}
 peers:
   - public_key: "$OP_PUB"
-    endpoint: ${AGENT_PEER_ENDPOINT:-192.0.2.1:$OP_PORT}
+    endpoint: "${AGENT_PEER_ENDPOINT:-$OP_ENDPOINT}"
     vpn_addr: 10.99.0.1
 ${1:-}
 YAML
@@ -131,8 +158,8 @@ op_ssh() {
   op timeout "${SSH_TIMEOUT:-120}" ssh -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "${SSH_USER:-$TEST_USER}@10.99.0.2" "$@"
 }
-op_scp() {  # bounded: a transfer that hangs fails the test with the agent's log instead of hitting ctest's timeout
-  op timeout 240 scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+op_scp() {  # bounded (SCP_TIMEOUT, default 240 s): a hang fails the test with the agent's log, not ctest's timeout
+  op timeout "${SCP_TIMEOUT:-240}" scp -i "$WORK/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ConnectTimeout=10 -o BatchMode=yes "$@"
 }
 
@@ -152,7 +179,7 @@ bring_up_agent() {  # bring_up_agent [EXTRA_YAML]
 # 198.51.100.1 <-> relay 198.51.100.2 | relay 203.0.113.1 <-> agent 203.0.113.2 (documentation ranges, inside
 # the namespaces only). The direct veth stays; peers whose endpoints point at the relay ($RELAY_FOR_OPERATOR,
 # $RELAY_FOR_AGENT) send through it. Call after make_topology.
-NS_RL=nefia-rl-$SUFFIX
+NS_RL=$NETNS_PREFIX-rl-$SUFFIX
 RELAY_PORT=51830
 RELAY_FOR_OPERATOR=198.51.100.2:$RELAY_PORT
 RELAY_FOR_AGENT=203.0.113.1:$RELAY_PORT

@@ -59,6 +59,9 @@ inline constexpr std::size_t kAeadTagSize = 16;
 inline constexpr std::size_t kMessageTransportMinSize = kMessageTransportHeaderSize + kAeadTagSize;  // a keepalive
 // Plaintext of a transport message is padded to a multiple of this.
 inline constexpr std::size_t kPaddingMultiple = 16;
+// MTU of the tunnel (the forwarder's netstack MTU, forwarder::kDefaultMtu: the supervisor checks they agree):
+// padding never makes a packet's plaintext longer than this.
+inline constexpr std::size_t kTunnelMtu = 1420;
 // Largest IP packet the device accepts from the netstack or delivers to it (the netstack MTU is 1420).
 inline constexpr std::size_t kMaxPacketSize = 65535;
 // Replay window (RFC 6479 bitmap): blocks of 64 bits; the usable window is (blocks - 1) * 64 packets.

@@ -7,6 +7,25 @@
 #include <cstring>
 
 namespace nefia::wg {
+namespace {
+
+// An IPv4 peer seen through the dual-stack socket arrives as ::ffff:a.b.c.d; hold it as the IPv4 address it is,
+// so it prints as "a.b.c.d:port", compares equal to the configured IPv4 endpoint and sends as IPv4 (Linux
+// accepts an AF_INET destination on a socket that is not IPV6_V6ONLY).
+void unmapIpv4(UdpEndpoint& endpoint) {
+  if (endpoint.address.ss_family != AF_INET6 || endpoint.length < sizeof(sockaddr_in6)) return;
+  const auto v6 = *reinterpret_cast<const sockaddr_in6*>(&endpoint.address);
+  if (!IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) return;
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = v6.sin6_port;
+  std::memcpy(&v4.sin_addr, v6.sin6_addr.s6_addr + 12, 4);
+  endpoint.address = sockaddr_storage{};
+  std::memcpy(&endpoint.address, &v4, sizeof v4);
+  endpoint.length = sizeof v4;
+}
+
+}  // namespace
 
 std::optional<UdpEndpoint> UdpEndpoint::parse(std::string_view text) {
   const std::size_t colon = text.rfind(':');
@@ -26,6 +45,7 @@ std::optional<UdpEndpoint> UdpEndpoint::parse(std::string_view text) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(static_cast<uint16_t>(port));
     endpoint.length = sizeof(sockaddr_in6);
+    unmapIpv4(endpoint);
     return endpoint;
   }
   const std::string address(host);
@@ -42,6 +62,7 @@ UdpEndpoint UdpEndpoint::fromSockaddr(const sockaddr* address, socklen_t length)
   const socklen_t copied = length < sizeof(endpoint.address) ? length : sizeof(endpoint.address);
   std::memcpy(&endpoint.address, address, copied);
   endpoint.length = copied;
+  unmapIpv4(endpoint);
   return endpoint;
 }
 

@@ -16,10 +16,12 @@ struct UdpEndpoint {
   sockaddr_storage address{};
   socklen_t length = 0;
 
-  // "192.0.2.1:51820" or "[2001:db8::1]:51820"; nullopt for anything else.
+  // "192.0.2.1:51820" or "[2001:db8::1]:51820"; nullopt for anything else. Both constructors hold an IPv4-mapped
+  // IPv6 address (::ffff:a.b.c.d, how the dual-stack socket reports an IPv4 peer) as the plain IPv4 address.
   static std::optional<UdpEndpoint> parse(std::string_view text);
   static UdpEndpoint fromSockaddr(const sockaddr* address, socklen_t length);
 
+  // The one text form of an endpoint (log, status, agent-health.json): "a.b.c.d:port" or "[v6]:port".
   std::string toString() const;
   // Address bytes followed by the big-endian port: the input of a cookie (so a cookie is bound to the source).
   std::size_t identityBytes(uint8_t out[18]) const;

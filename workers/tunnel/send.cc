@@ -10,6 +10,7 @@
 
 #include "workers/tunnel/constants.h"
 #include "workers/tunnel/device.h"
+#include "workers/tunnel/padding.h"
 
 namespace nefia::wg {
 
@@ -115,7 +116,7 @@ void Device::sendHandshakeResponse(Peer& peer) {
 bool Device::sendTransport(Peer& peer, Keypair& keypair, std::span<const uint8_t> ipPacket) {
   if (keypair.sendCounter >= kRejectAfterMessages) return false;
   const SteadyTime now = clock_.now();
-  const std::size_t paddedSize = (ipPacket.size() + kPaddingMultiple - 1) / kPaddingMultiple * kPaddingMultiple;
+  const std::size_t paddedSize = paddedPlaintextSize(ipPacket.size(), kTunnelMtu);
   uint8_t* body = sendBuffer_.data() + kMessageTransportHeaderSize;
   if (!ipPacket.empty()) std::memcpy(body, ipPacket.data(), ipPacket.size());
   std::memset(body + ipPacket.size(), 0, paddedSize - ipPacket.size());

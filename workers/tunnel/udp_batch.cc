@@ -1,6 +1,7 @@
 // recvmmsg/sendmmsg batching with UDP GSO for runs of equal-sized datagrams. The buffers are allocated once per
 // sender/receiver, so the per-packet path only copies into a slot. Must retry partial sendmmsg results, never spin
-// on EAGAIN, and fall back to one datagram per message (with one warning) if the kernel refuses GSO.
+// on EAGAIN, and fall back to one datagram per message (with one warning) if the kernel refuses GSO; a GSO message
+// whose datagrams exceed the route's MTU (EMSGSIZE) is sent again one datagram per message, never dropped.
 #include "workers/tunnel/udp_batch.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ void UdpBatchSender::sendDatagram(const UdpEndpoint& to, std::span<const uint8_t
 // How many datagrams from `first` can share one GSO message: same destination, all as long as the first except
 // possibly a shorter last one, within the kernel's segment and byte limits.
 std::size_t UdpBatchSender::runLength(std::size_t first) const {
-  if (segmentation_ != Segmentation::kGso) return 1;
+  if (segmentation_ != Segmentation::kGso || first < splitUntil_) return 1;
   const std::size_t size = vectors_[first].iov_len;
   const std::size_t limit = std::min(kMaxGsoSegments, size == 0 ? 1 : std::max<std::size_t>(1, kMaxGsoBytes / size));
   std::size_t count = 1;
@@ -104,6 +105,14 @@ void UdpBatchSender::disableGso(int error) {
           "); sending every datagram on its own from now on (more CPU per packet)");
 }
 
+void UdpBatchSender::noteOversizedGso(std::size_t segmentSize) {
+  ++oversizedGsoMessages_;
+  if (oversizedGsoMessages_ > 1) return;
+  logWarn(kComponent, "a UDP GSO message of ", segmentSize,
+          "-byte datagrams was refused as larger than the route's MTU (EMSGSIZE); its datagrams went one by one "
+          "(the kernel fragments them): the outer path's MTU is below the tunnel's MTU + WireGuard's overhead");
+}
+
 void UdpBatchSender::flush() {
   std::size_t messageCount = buildMessages(0);
   std::size_t sent = 0;
@@ -119,6 +128,14 @@ void UdpBatchSender::flush() {
     const int error = result < 0 ? errno : EIO;
     if (error == EINTR) continue;
     const Message& refused = messages_[sent];
+    if (refused.segmented && error == EMSGSIZE) {
+      // Only this message's datagrams are too large for one GSO message on this route: resend them unsegmented.
+      noteOversizedGso(vectors_[refused.first].iov_len);
+      splitUntil_ = refused.first + refused.count;
+      messageCount = buildMessages(refused.first);
+      sent = 0;
+      continue;
+    }
     if (refused.segmented && isGsoRefusal(error)) {
       // Send the rest again, one datagram per message.
       disableGso(error);
@@ -131,6 +148,7 @@ void UdpBatchSender::flush() {
     ++sent;
   }
   queued_ = 0;
+  splitUntil_ = 0;
 }
 
 UdpBatchReceiver::UdpBatchReceiver(int fd, std::size_t batchSize)

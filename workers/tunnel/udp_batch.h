@@ -34,6 +34,8 @@ class UdpBatchSender final : public DatagramSender {
   void flush() override;                                                                 // one sendmmsg per batch
   uint64_t droppedDatagrams() const { return dropped_; }  // kernel refused them (buffer full, unreachable)
   uint64_t gsoMessages() const { return gsoMessages_; }   // messages that carried more than one datagram
+  // GSO messages the kernel refused with EMSGSIZE (datagrams above the route's MTU) and that went unsegmented.
+  uint64_t oversizedGsoMessages() const { return oversizedGsoMessages_; }
   // False once the kernel refused a GSO message (no UDP_SEGMENT, or the route's device cannot offload the
   // checksum): from then on every datagram is its own message, and one warning says so.
   bool usesGso() const { return segmentation_ == Segmentation::kGso; }
@@ -47,6 +49,7 @@ class UdpBatchSender final : public DatagramSender {
   std::size_t buildMessages(std::size_t fromDatagram);
   std::size_t runLength(std::size_t first) const;
   void disableGso(int error);
+  void noteOversizedGso(std::size_t segmentSize);
 
   int fd_;
   std::size_t batchSize_;
@@ -60,6 +63,8 @@ class UdpBatchSender final : public DatagramSender {
   std::vector<uint64_t> control_;  // one aligned CMSG_SPACE(uint16_t) buffer per message
   uint64_t dropped_ = 0;
   uint64_t gsoMessages_ = 0;
+  uint64_t oversizedGsoMessages_ = 0;
+  std::size_t splitUntil_ = 0;  // datagrams before this index go one per message (after an EMSGSIZE refusal)
 };
 
 class UdpBatchReceiver {

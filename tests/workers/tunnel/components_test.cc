@@ -1,5 +1,6 @@
 // Unit tests of the protocol building blocks on their own: replay window, TAI64N, allowed-IP prefixes and
-// routing, endpoint parsing, message layout, and the mac1/mac2/cookie exchange.
+// routing, endpoint parsing/printing, padding, message layout, and the mac1/mac2/cookie exchange.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include "tests/workers/tunnel/fakes.h"
@@ -7,6 +8,7 @@
 #include "workers/tunnel/constants.h"
 #include "workers/tunnel/cookie.h"
 #include "workers/tunnel/messages.h"
+#include "workers/tunnel/padding.h"
 #include "workers/tunnel/replay_window.h"
 #include "workers/tunnel/tai64n.h"
 #include "workers/tunnel/timers.h"
@@ -91,6 +93,43 @@ TEST(UdpEndpointTest, ParsesAndPrintsIpv4AndIpv6) {
   EXPECT_FALSE(UdpEndpoint::parse("operator.example:51820").has_value());  // names are resolved by the supervisor
   EXPECT_TRUE(*UdpEndpoint::parse("192.0.2.1:51820") == *UdpEndpoint::parse("192.0.2.1:51820"));
   EXPECT_FALSE(*UdpEndpoint::parse("192.0.2.1:51820") == *UdpEndpoint::parse("192.0.2.1:51821"));
+}
+
+TEST(UdpEndpointTest, Ipv4SeenThroughTheDualStackSocketIsPlainIpv4) {
+  sockaddr_in6 mapped{};
+  mapped.sin6_family = AF_INET6;
+  mapped.sin6_port = htons(51821);
+  ASSERT_EQ(inet_pton(AF_INET6, "::ffff:192.0.2.1", &mapped.sin6_addr), 1);
+  const UdpEndpoint seen = UdpEndpoint::fromSockaddr(reinterpret_cast<const sockaddr*>(&mapped), sizeof mapped);
+  EXPECT_EQ(seen.toString(), "192.0.2.1:51821");  // not "[::ffff:192.0.2.1]:51821"
+  EXPECT_EQ(seen.address.ss_family, AF_INET);
+  EXPECT_EQ(seen.length, sizeof(sockaddr_in));
+  EXPECT_TRUE(seen == *UdpEndpoint::parse("192.0.2.1:51821"));  // the configured endpoint: no roaming
+  EXPECT_EQ(UdpEndpoint::parse("[::ffff:192.0.2.1]:51821")->toString(), "192.0.2.1:51821");
+
+  sockaddr_in6 native{};
+  native.sin6_family = AF_INET6;
+  native.sin6_port = htons(51821);
+  ASSERT_EQ(inet_pton(AF_INET6, "2001:db8:99::1", &native.sin6_addr), 1);
+  const UdpEndpoint v6 = UdpEndpoint::fromSockaddr(reinterpret_cast<const sockaddr*>(&native), sizeof native);
+  EXPECT_EQ(v6.toString(), "[2001:db8:99::1]:51821");
+  EXPECT_FALSE(v6 == *UdpEndpoint::parse("192.0.2.1:51821"));
+  // ::192.0.2.1 (IPv4-compatible, deprecated) is not a mapped address: it stays IPv6.
+  EXPECT_EQ(UdpEndpoint::parse("[::192.0.2.1]:51821")->toString(), "[::192.0.2.1]:51821");
+}
+
+TEST(TransportPaddingTest, PadsToSixteenButNeverPastTheTunnelMtu) {
+  EXPECT_EQ(paddedPlaintextSize(0, kTunnelMtu), 0u);  // keepalive
+  EXPECT_EQ(paddedPlaintextSize(1, kTunnelMtu), 16u);
+  EXPECT_EQ(paddedPlaintextSize(40, kTunnelMtu), 48u);
+  EXPECT_EQ(paddedPlaintextSize(1408, kTunnelMtu), 1408u);
+  EXPECT_EQ(paddedPlaintextSize(1409, kTunnelMtu), 1420u);  // 1424 capped
+  // A full-size packet: 1420 + 32 bytes of WireGuard = 1452, the UDP payload that fills a 1500-byte IPv6 link
+  // exactly (40 + 8 + 1452). Padding to 1424 made it 1504, which the kernel refused as a GSO message.
+  EXPECT_EQ(paddedPlaintextSize(1420, kTunnelMtu), 1420u);
+  EXPECT_EQ(paddedPlaintextSize(1420, kTunnelMtu) + kMessageTransportHeaderSize + kAeadTagSize + 40 + 8, 1500u);
+  EXPECT_EQ(paddedPlaintextSize(1421, kTunnelMtu), 1421u + 15u);  // beyond the MTU: only the last unit is padded
+  EXPECT_EQ(paddedPlaintextSize(1421, 0), 1424u);                  // no MTU: plain multiple of 16
 }
 
 TEST(MessagesTest, SizesAndTypesFollowTheWireFormat) {

@@ -178,6 +178,65 @@ TEST(UdpBatchTest, RefusedGsoFallsBackToSingleDatagramsWithOneWarningAndLosesNot
       << sink->lines[0];
 }
 
+// A socket on ::1 whose MTU is IPv6's minimum (1280): a GSO message of 1452-byte datagrams exceeds it, the
+// case of an outer path narrower than the tunnel's MTU + WireGuard's overhead.
+class NarrowIpv6LoopbackSocket {
+ public:
+  NarrowIpv6LoopbackSocket() {
+    fd_ = ::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_addr = in6addr_loopback;
+    socklen_t length = sizeof(address);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    endpoint_ = UdpEndpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&address), length);
+    const int mtu = 1280;
+    EXPECT_EQ(::setsockopt(fd_, IPPROTO_IPV6, IPV6_MTU, &mtu, sizeof mtu), 0);
+  }
+  ~NarrowIpv6LoopbackSocket() { ::close(fd_); }
+  int fd() const { return fd_; }
+  const UdpEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  int fd_ = -1;
+  UdpEndpoint endpoint_;
+};
+
+std::vector<std::vector<uint8_t>> receiveAll(NarrowIpv6LoopbackSocket& receiver, std::size_t expected) {
+  UdpBatchReceiver batchReceiver(receiver.fd(), 64);
+  std::vector<std::vector<uint8_t>> received;
+  for (int attempt = 0; attempt < 1000 && received.size() < expected; ++attempt) {
+    batchReceiver.receiveBatch([&](const UdpEndpoint&, std::span<uint8_t> datagram) {
+      received.emplace_back(datagram.begin(), datagram.end());
+    });
+  }
+  return received;
+}
+
+TEST(UdpBatchTest, GsoMessageAboveTheRouteMtuIsResentUnsegmentedNotDropped) {
+  NarrowIpv6LoopbackSocket sender;
+  NarrowIpv6LoopbackSocket receiver;
+  auto sink = std::make_shared<RecordingSink>();
+  Logger::instance().addSink(sink);
+  UdpBatchSender batchSender(sender.fd(), 64);
+  const auto batch = wireguardLikeBatch();
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& datagram : batch) batchSender.sendDatagram(receiver.endpoint(), datagram);
+    batchSender.flush();
+    EXPECT_EQ(receiveAll(receiver, batch.size()), batch) << "round " << round;
+  }
+  Logger::instance().clearSinks();
+  EXPECT_EQ(batchSender.droppedDatagrams(), 0u);
+  // This kernel answers EMSGSIZE (older ones EINVAL, which turns GSO off with the warning tested above).
+  ASSERT_GE(batchSender.oversizedGsoMessages(), 2u);
+  EXPECT_TRUE(batchSender.usesGso());  // only the refused messages went unsegmented
+  ASSERT_EQ(sink->lines.size(), 1u);   // one warning, not one per message
+  EXPECT_NE(sink->lines[0].find("a UDP GSO message of 1452-byte datagrams was refused as larger than the route's MTU"),
+            std::string::npos)
+      << sink->lines[0];
+}
+
 TEST(UdpBatchTest, WithoutGsoEveryDatagramIsItsOwnMessage) {
   LoopbackSocket sender;
   LoopbackSocket receiver;
