@@ -95,6 +95,7 @@ class CloudStore {
   // A value the store keeps for the server (signing keys); set to freshValue on first use, atomically.
   virtual Result<std::string> serverSecret(const std::string& name, const std::string& freshValue) = 0;
 
+  // Also deletes sessions that expired more than a day before session.createdAt.
   virtual Result<CreateSessionOutcome> createSession(const EnrollmentSession& session) = 0;
   virtual Result<std::optional<EnrollmentSession>> findSession(const std::string& nonce) = 0;
   virtual Result<SubmitOutcome> submitAgent(const std::string& nonce, const AgentSubmission& agent,

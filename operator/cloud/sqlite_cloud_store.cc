@@ -9,6 +9,7 @@ namespace nefia::cloud {
 namespace {
 
 constexpr std::size_t kMaxIdleConnections = 8;
+constexpr UnixSeconds kSessionRetentionSeconds = 24 * 3600;
 
 SessionState parseState(const std::string& text) {
   if (text == "completed") return SessionState::kCompleted;
@@ -183,6 +184,10 @@ Result<std::string> SqliteCloudStore::serverSecret(const std::string& name, cons
 Result<CreateSessionOutcome> SqliteCloudStore::createSession(const EnrollmentSession& session) {
   return withConnection<CreateSessionOutcome>([&](SqliteConnection& db) {
     SqliteTransaction transaction(db);
+    // Sessions a day past their expiry can no longer be used (their codes expired long before): drop them here, so
+    // the table stays as small as the sessions in use, through the expiry index.
+    SqliteStatement sweep(db, "DELETE FROM enrollment_sessions WHERE expires_at < ?1");
+    sweep.bind(1, session.createdAt - kSessionRetentionSeconds).run();
     SqliteStatement insert(db,
                            "INSERT OR IGNORE INTO enrollment_sessions(nonce, team_id, expected_host_id, state, "
                            "created_at, expires_at) VALUES(?1, ?2, ?3, 'pending', ?4, ?5)");

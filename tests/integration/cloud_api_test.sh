@@ -3,7 +3,8 @@
 # exchanged once (second time: the exact text), an expired code (TTL shortened by the test hook), a host-id
 # mismatch, a session without host id, 50 concurrent exchanges of one code (one token), rotate retried after a lost
 # answer (same token, old one refused), the per-IP 429, the service restarted between steps, and 200 idle
-# connections plus a byte-dripping client while a real request completes. Usage: cloud_api_test.sh NEFIA_CLOUD
+# connections plus a byte-dripping client while a real request completes, the per-address connection bound, the
+# body and header caps and --self-signed. Usage: cloud_api_test.sh NEFIA_CLOUD
 CLOUD=${1:?usage: $0 PATH_TO_NEFIA_CLOUD}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
@@ -198,6 +199,21 @@ dripped=$(cat "$WORK/slow/dripper_closed")
 "$PY" -c 'import sys; sys.exit(0 if 9.0 <= float(sys.argv[1]) <= 14.0 else 1)' "$dripped" ||
   fail "the dripper was closed after $dripped s, not at the 10 s deadline"
 pass "real request in $elapsed ms with $held idle connections held; dripper closed after $dripped s"
+
+# 7b. Sixteen connections held from one address fill its share: a 17th from there gets no answer, another address does.
+ip netns exec "$NS_CLI" "$PY" -c '
+import socket, sys, time
+held = [socket.create_connection(("192.0.2.1", 8443), source_address=("192.0.2.2", 0)) for _ in range(16)]
+open(sys.argv[1], "w").close()
+time.sleep(8)
+' "$WORK/held16" &
+PIDS_TO_KILL+=($!)
+wait_until 5 test -e "$WORK/held16" || fail "could not hold 16 connections"
+sleep 0.3
+refused=$(api GET /api/nothing "" "" --interface 192.0.2.2 --max-time 3)
+[ "${refused%% *}" = "000" ] || fail "a 17th connection from one address was answered: $refused"
+expect "$(api GET /api/nothing "" "" --interface 192.0.2.3)" 404 "no such endpoint"
+pass "17th connection from one address refused while another address is served"
 
 # 8. Nothing lost across restarts: the endpoint reported before is stored, the rotated token still works.
 restart_cloud

@@ -146,6 +146,19 @@ TEST_F(SqliteCloudStoreTest, SessionGoesPendingCompletedConsumedOnceEach) {
   EXPECT_TRUE(store_->findHost("h-1").value().has_value());
 }
 
+TEST_F(SqliteCloudStoreTest, CreatingASessionDropsThoseADayPastTheirExpiry) {
+  createSession("nonce-old-old-old-old");  // expires kNow + 3600
+  EnrollmentSession later{"nonce-new-new-new-new", teamId_, "", SessionState::kPending, kNow + 3600 + 86400, 0, {}, ""};
+  later.expiresAt = later.createdAt + 60;
+  ASSERT_EQ(store_->createSession(later).value(), CreateSessionOutcome::kCreated);
+  EXPECT_TRUE(store_->findSession("nonce-old-old-old-old").value().has_value()) << "exactly one day: kept";
+  later.nonce = "nonce-new-new-new-ne2";
+  later.createdAt += 1;
+  ASSERT_EQ(store_->createSession(later).value(), CreateSessionOutcome::kCreated);
+  EXPECT_FALSE(store_->findSession("nonce-old-old-old-old").value().has_value());
+  EXPECT_TRUE(store_->findSession("nonce-new-new-new-new").value().has_value());
+}
+
 TEST_F(SqliteCloudStoreTest, SubmissionRefusesUnknownExpiredAndOtherHosts) {
   AgentSubmission agent{"h-2", "k", "e", "", "", ""};
   EXPECT_EQ(store_->submitAgent("nonce-missing-000000", agent, kNow).value(), SubmitOutcome::kNotFound);
