@@ -45,21 +45,21 @@ Result<std::string> ownExecutable() {
   return std::string(buffer, size);
 }
 
-// The updater's only writable directory, owned by the worker user (it is created and chowned here because
-// the sandboxed updater cannot do it).
-Result<std::string> prepareStagingDirectory() {
+// A worker's only writable directory (the updater's "staging", the beacons scripts' "beacons-scratch"),
+// owned by the worker user (it is created and chowned here because the sandboxed worker cannot do it).
+Result<std::string> prepareWorkerDirectory(const std::string& leaf, const std::string& what) {
   std::string directory;
   if (::geteuid() == 0) {
-    directory = "/var/lib/nefia-agent/staging";
+    directory = "/var/lib/nefia-agent/" + leaf;
   } else {
     const char* state = std::getenv("XDG_STATE_HOME");
     const char* home = std::getenv("HOME");
     if (state != nullptr && state[0] == '/') {
-      directory = std::string(state) + "/nefia/staging";
+      directory = std::string(state) + "/nefia/" + leaf;
     } else if (home != nullptr && home[0] == '/') {
-      directory = std::string(home) + "/.local/state/nefia/staging";
+      directory = std::string(home) + "/.local/state/nefia/" + leaf;
     } else {
-      return makeError("cannot place the updater's staging directory: HOME is not set");
+      return makeError("cannot place " + what + ": HOME is not set");
     }
   }
   std::error_code error;
@@ -181,16 +181,20 @@ int runRunCommand(const cli::CommandLine& commandLine) {
     logError(kComponent, executable.error());
     return 1;
   }
-  Result<std::string> staging = prepareStagingDirectory();
-  if (!staging.ok()) {
-    logError(kComponent, staging.error());
-    return 1;
+  Result<std::string> staging = prepareWorkerDirectory("staging", "the updater's staging directory");
+  Result<std::string> scratch = prepareWorkerDirectory("beacons-scratch", "the beacons' scratch directory");
+  for (const Result<std::string>* directory : {&staging, &scratch}) {
+    if (!directory->ok()) {
+      logError(kComponent, directory->error());
+      return 1;
+    }
   }
   SupervisorOptions options;
   options.configPath = configPath;
   options.executable = executable.value();
   options.strictPermissions = commandLine.run.strictPermissions;
-  options.workerArguments = {"--log-level", commandLine.logLevel, "--staging-dir", staging.value()};
+  options.workerArguments = {"--log-level", commandLine.logLevel, "--staging-dir", staging.value(),
+                              "--scratch-dir", scratch.value()};
 
   return runSupervisor(options, std::move(config));
 }

@@ -85,7 +85,7 @@ Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
   if (Status status = withStep("no_new_privs", detail::setNoNewPrivileges()); !status) {
     return makeError(status.error());
   }
-  Result<detail::LandlockOutcome> landlock = detail::applyLandlock(role, options.updaterStagingDir);
+  Result<detail::LandlockOutcome> landlock = detail::applyLandlock(role, options.updaterStagingDir, options.beaconsScratchDir);
   if (!landlock) return makeError("sandbox (landlock): " + landlock.error());
   report.landlockAbi = landlock->abi;
   report.landlockNote = landlock->note;

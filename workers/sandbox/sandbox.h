@@ -25,6 +25,7 @@ struct SandboxOptions {
   // Test-hook builds only: a denied system call is reported on stderr and fails with ENOSYS instead of
   // killing the process, so developers can discover what a policy is missing. Release builds reject it.
   bool logOnly = false;
+  std::string beaconsScratchDir;  // beacons: the scripts' writable dir; empty = none (scripts can write nothing)
 };
 
 struct SandboxReport {
