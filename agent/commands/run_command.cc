@@ -47,7 +47,7 @@ Result<std::string> ownExecutable() {
 
 // A worker's only writable directory (the updater's "staging", the beacons scripts' "beacons-scratch"),
 // owned by the worker user (it is created and chowned here because the sandboxed worker cannot do it).
-Result<std::string> prepareWorkerDirectory(const std::string& leaf, const std::string& what) {
+Result<std::string> prepareWorkerDirectory(const std::string& leaf, const std::string& what, ipc::Role role) {
   std::string directory;
   if (::geteuid() == 0) {
     directory = "/var/lib/nefia-agent/" + leaf;
@@ -67,10 +67,15 @@ Result<std::string> prepareWorkerDirectory(const std::string& leaf, const std::s
   if (error) return makeError("cannot create " + directory + ": " + error.message());
   ::chmod(directory.c_str(), 0700);
   if (::geteuid() == 0) {
-    Result<sandbox::WorkerIdentity> identity = sandbox::resolveWorkerUser("");
+    Result<sandbox::WorkerIdentity> identity = sandbox::resolveWorkerUser("", role);
     if (!identity.ok()) return makeError(identity.error());
     if (::chown(directory.c_str(), identity->uid, identity->gid) != 0) {
       return makeError("cannot hand " + directory + " to user " + identity->name + ": " + std::strerror(errno));
+    }
+    // What an earlier version left there under another worker user (lchown: never follow a link out).
+    for (auto entry = std::filesystem::recursive_directory_iterator(directory, error);
+         !error && entry != std::filesystem::recursive_directory_iterator(); entry.increment(error)) {
+      if (::lchown(entry->path().c_str(), identity->uid, identity->gid) != 0) continue;  // the run reports it
     }
   }
   return directory;
@@ -181,8 +186,9 @@ int runRunCommand(const cli::CommandLine& commandLine) {
     logError(kComponent, executable.error());
     return 1;
   }
-  Result<std::string> staging = prepareWorkerDirectory("staging", "the updater's staging directory");
-  Result<std::string> scratch = prepareWorkerDirectory("beacons-scratch", "the beacons' scratch directory");
+  Result<std::string> staging = prepareWorkerDirectory("staging", "the updater's staging directory", ipc::Role::kUpdater);
+  Result<std::string> scratch =
+      prepareWorkerDirectory("beacons-scratch", "the beacons' scratch directory", ipc::Role::kBeacons);
   for (const Result<std::string>* directory : {&staging, &scratch}) {
     if (!directory->ok()) {
       logError(kComponent, directory->error());

@@ -56,6 +56,13 @@ bring_up_agent "$(beacons_yaml 50 80 yes)"
 wait_until 20 op_ssh true || fail "ssh through the tunnel does not work"
 tunnel_pid=$(health "r['workers']['tunnel']['pid']")
 forwarder_pid=$(health "r['workers']['forwarder']['pid']")
+uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status"; }
+beacons_uid=$(uid_of "$(health "r['workers']['beacons']['pid']")")
+[ "$beacons_uid" = "$(id -u nefia-beacons)" ] || fail "the beacons worker runs as uid $beacons_uid, not nefia-beacons"
+[ "$beacons_uid" != "$(uid_of "$tunnel_pid")" ] && [ "$beacons_uid" != "$(uid_of "$forwarder_pid")" ] ||
+  fail "scripts share a uid with the tunnel or forwarder"
+pass "the beacons worker (and so every script) runs as nefia-beacons, apart from tunnel and forwarder"
+rss_start=$(health "r['workers']['beacons']['rss_kib']")
 
 # An SSH session through the tunnel that prints a timestamp every 0.2 s for 20 s, the whole time.
 op_ssh 'i=0; while [ $i -lt 100 ]; do echo "$i $(date +%s%N)"; i=$((i+1)); sleep 0.2; done' \
@@ -98,6 +105,9 @@ quick_skips=$(check script quick skips)
 elapsed=$(( $(health "r['uptime_seconds']") ))
 [ "$quick_skips" = 0 ] || fail "the quick check was skipped $quick_skips times next to the hostile scripts"
 [ "$quick_runs" -ge $(( elapsed - 3 )) ] || fail "the quick check ran $quick_runs times in $elapsed s (1 s interval)"
+rss_now=$(health "r['workers']['beacons']['rss_kib']")
+echo "measured: beacons worker RSS ${rss_start} KiB at start, ${rss_now} KiB after the hostile scripts"
+[ $(( rss_now - rss_start )) -lt 1024 ] || fail "the beacons worker grew by $(( rss_now - rss_start )) KiB"
 pass "the quick 1 s check ran $quick_runs times in ${elapsed} s of uptime with 0 skips next to the hostile scripts"
 leftovers=$(ps -eo args | grep -c '^sleep 1000$' || true)
 [ "$leftovers" -le 2 ] || fail "$leftovers 'sleep 1000' processes left behind by script runs"

@@ -146,6 +146,11 @@ int runWorker(const WorkerArguments& arguments) {
   Logger::instance().clearSinks();
   Logger::instance().addSink(std::make_shared<ipc::IpcLogSink>(channel.value()->channel(), *role));
   if (!sandboxed->landlockNote.empty()) logWarn(arguments.role, "landlock: ", sandboxed->landlockNote);
+  if (*role == ipc::Role::kBeacons && (sandboxed->workerUser == "nefia-agent" || sandboxed->workerUser == "nobody")) {
+    logWarn(arguments.role, "no user ", sandbox::kBeaconsUser, ": scripts run as ", sandboxed->workerUser,
+            " like the other workers; create it: useradd --system --no-create-home --shell /usr/sbin/nologin ",
+            sandbox::kBeaconsUser);
+  }
 
   WorkerRuntime runtime(&loop, arguments);
   runtime.start(std::move(channel.value()), *role, sandboxed.value());

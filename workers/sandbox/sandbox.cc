@@ -63,7 +63,7 @@ Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
   WorkerIdentity identity;
   // Names are looked up while /etc/passwd is reachable and before fds are closed (nss may keep one).
   if (startedAsRoot) {
-    Result<WorkerIdentity> resolved = resolveWorkerUser(options.user);
+    Result<WorkerIdentity> resolved = resolveWorkerUser(options.user, role);
     if (!resolved) return makeError("sandbox (user): " + resolved.error());
     identity = resolved.value();
     report.workerUser = identity.name;
