@@ -3,7 +3,8 @@
 # critical gives the two state changes in order; hostile scripts (fork bomb, segfault, endless output, never
 # exits, daemonizes) all configured at once leave a quick check on time and an SSH session through the
 # tunnel echoing every line, without restarting tunnel or forwarder; SIGHUP with a changed beacons section
-# applies without restarting any worker; a killed beacons worker comes back and the queue keeps its count.
+# applies without restarting any worker; a killed beacons worker comes back and the queue keeps its count;
+# a hung FUSE mount (a server that never answers) is unknown with reason timeout.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 NS_OP=bcn-op-$SUFFIX  # this test's namespaces (topology.sh reads the names when it builds them)
@@ -15,6 +16,15 @@ CLEANUP_HOOKS+=(unmount_disk)
 mkdir -p "$DISK"
 mount -t tmpfs -o size=4m,mode=0755 bcn-tmpfs "$DISK"
 
+# A hung mount: a FUSE server that never answers (statvfs there blocks in the kernel).
+HUNG=$WORK/hung
+mkdir -p "$HUNG"
+unmount_hung() { kill -KILL "$FUSE_PID" 2>/dev/null || true; umount -l "$HUNG" 2>/dev/null || true; }
+CLEANUP_HOOKS+=(unmount_hung)
+"$PY" "$(dirname "$0")/hung_fuse_mount.py" "$HUNG" > "$WORK/fuse.out" 2>&1 &
+FUSE_PID=$!
+wait_until 5 grep -q mounted "$WORK/fuse.out" || fail "the hung FUSE mount did not come up: $(cat "$WORK/fuse.out")"
+
 beacons_yaml() {  # beacons_yaml WARNING CRITICAL HOSTILE(yes|no)
   cat <<YAML
 beacons:
@@ -23,7 +33,7 @@ beacons:
     interval: 1s
     warning_percent: $1
     critical_percent: $2
-    paths: ["$DISK", "/nonexistent-bcn-mount"]
+    paths: ["$DISK", "/nonexistent-bcn-mount", "$HUNG"]
   scripts:
     - name: quick
       command: "echo ok"
@@ -112,6 +122,10 @@ pass "the quick 1 s check ran $quick_runs times in ${elapsed} s of uptime with 0
 leftovers=$(ps -eo args | grep -c '^sleep 1000$' || true)
 [ "$leftovers" -le 2 ] || fail "$leftovers 'sleep 1000' processes left behind by script runs"
 
+wait_until 15 grep -q "beacons: disk_usage $HUNG: unknown -> unknown (timeout)" "$WORK/agent.log" ||
+  fail "the hung FUSE mount did not give unknown (timeout)"
+pass "a hung FUSE mount is unknown with reason timeout; the other checks kept their schedule"
+
 wait "$SESSION_PID" || fail "the SSH session through the tunnel failed while the hostile scripts ran"
 [ "$(cut -d' ' -f1 "$WORK/session.out")" = "$(seq 0 99)" ] || fail "the SSH session lost or reordered lines"
 worst=$("$PY" -c '
@@ -137,7 +151,7 @@ write_agent_config "$(beacons_yaml 98 99 no)"
 kill -HUP "$AGENT_PID"
 wait_until 5 grep -q "config reloaded: beacons" "$WORK/agent.log" || fail "the reload did not report the beacons change"
 wait_until 10 state_is disk_usage "$DISK" ok || fail "the new thresholds were not applied"
-[ "$(health "len(r['beacons']['checks'])")" = 3 ] || fail "removed scripts are still reported"
+[ "$(health "len(r['beacons']['checks'])")" = 4 ] || fail "removed scripts are still reported"
 for w in tunnel forwarder beacons; do
   pid_now=$(health "r['workers']['$w']['pid']")
   case $w in tunnel) want=$tunnel_pid ;; forwarder) want=$forwarder_pid ;; beacons) want=$beacons_pid ;; esac
