@@ -169,7 +169,8 @@ ipc::BeaconsStatus BeaconsService::status() const {
   if (settings_.diskEnabled) {
     for (const std::string& path : settings_.paths) add(ipc::BeaconKind::kDiskUsage, path, std::string(kDiskPrefix) + path);
   }
-  if (settings_.servicesEnabled) {
+  if (settings_.servicesEnabled && !settings_.services.empty()) {
+    // While the bus is unavailable (and no unit was ever seen) the one line is service_check itself.
     if (tracker_.find(ipc::BeaconKind::kServiceCheck, kServiceCheckItself) != nullptr &&
         tracker_.find(ipc::BeaconKind::kServiceCheck, settings_.services.front()) == nullptr) {
       add(ipc::BeaconKind::kServiceCheck, kServiceCheckItself, std::string(kServicesId));
