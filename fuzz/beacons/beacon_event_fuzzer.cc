@@ -1,6 +1,6 @@
-// Fuzzes the beacon event parser (what the supervisor reads from the beacons worker and, later, what the
-// reactor reads from agents) and the beacons settings and status parsers: never crash or throw, and
-// whatever is accepted must survive toJson -> parse unchanged and serialise without throwing.
+// Fuzzes the beacon event parser (what the supervisor reads from the beacons worker), the beacons settings
+// and status parsers, and both sides of the reactor's ndjson wire (event lines for the reactor, ack lines
+// for the agent, the bounded line reader): never crash or throw; what is accepted round-trips unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,11 +8,28 @@
 
 #include "ipc/beacon_payloads.h"
 #include "ipc/json_fields.h"
+#include "ipc/reactor_wire.h"
 #include "ipc/settings_payloads.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace nefia::ipc;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  NdjsonLineReader reader;
+  if (auto lines = reader.feed(text); lines.ok()) {
+    for (const std::string& line : *lines) {
+      if (line.size() > kMaxReactorLineBytes) std::abort();
+      if (auto ack = parseAckLine(line); ack.ok()) {
+        std::string again = encodeAckLine(*ack);
+        again.pop_back();
+        if (!(parseAckLine(again).value() == *ack)) std::abort();
+      }
+      if (auto event = parseEventLine(line); event.ok()) {
+        std::string again = encodeEventLine(*event);
+        again.pop_back();
+        if (!(parseEventLine(again).value() == *event)) std::abort();
+      }
+    }
+  }
   auto object = parseJsonObject(text);
   if (!object.ok()) return 0;
   if (auto event = parseBeaconEvent(*object); event.ok()) {
