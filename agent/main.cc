@@ -29,6 +29,7 @@ int runWorkerCommand(const nefia::cli::CommandLine& line) {
   arguments.role = line.worker.name;
   arguments.logLevel = line.logLevel;
   arguments.stagingDir = line.worker.stagingDir;
+  arguments.scratchDir = line.worker.scratchDir;
   arguments.sandboxLogOnly = line.worker.sandboxMode == "log";
   arguments.fault = line.worker.fault;
   return nefia::workers::runWorker(arguments);

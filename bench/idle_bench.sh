@@ -2,6 +2,8 @@
 # Idle cost and restart latency of nefia-agent: sum of PSS over all agent processes, wake-ups per second
 # (context switches of every thread over a window), CPU seconds, and worker restart latency after kill -9.
 # Usage: sudo bench/idle_bench.sh [BUILD_DIR] [WINDOW_SECONDS]   (defaults: build, 60)
+# IDLE_BEACONS=example adds the reference's example beacons section (disk_usage of / and /home every 5m,
+# service_check of nginx and postgresql every 30s, one script every 10m) to measure what beacons add.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -23,6 +25,25 @@ peers:
 testing:
   restart_healthy_period: 2s
 YAML
+if [ "${IDLE_BEACONS:-}" = example ]; then
+  cat >> "$work/agent.yaml" <<'YAML'
+beacons:
+  disk_usage:
+    enabled: true
+    interval: "5m"
+    warning_percent: 80
+    critical_percent: 90
+    paths: ["/", "/home"]
+  service_check:
+    enabled: true
+    interval: "30s"
+    services: [nginx, postgresql]
+  scripts:
+    - name: "custom-check"
+      command: "/opt/scripts/check.sh"
+      interval: "10m"
+YAML
+fi
 chmod 600 "$work/agent.yaml"
 "$agent" run --config "$work/agent.yaml" --log-file "$work/agent.log" 2>/dev/null &
 agent_pid=$!

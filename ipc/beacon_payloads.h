@@ -31,7 +31,7 @@ inline constexpr std::size_t kMaxBeaconNameBytes = 256;     // a path, a unit na
 inline constexpr std::size_t kMaxBeaconMessageBytes = 1024;  // what an event keeps of a script's output
 inline constexpr std::size_t kMaxBeaconReasonBytes = 64;     // "timeout", "signal", "missing", ...
 inline constexpr std::size_t kMaxBeaconValueBytes = 64;      // a unit state as text
-inline constexpr std::size_t kMaxReportedBeacons = 256;      // checks in one status report
+inline constexpr std::size_t kMaxReportedBeacons = 128;      // checks in one status report (the config allows 97)
 
 // One event. The worker fills everything but the host fields and the sequence number, which the
 // supervisor's queue assigns (so they survive a restart of the worker). `value` is a number (percent,

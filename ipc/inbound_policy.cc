@@ -43,6 +43,7 @@ Result<InboundMessage> parsePayload(Role sender, MessageType type, const nlohman
     case MessageType::kStatusReport: return wrap(parseStatusReport(object, sender));
     case MessageType::kConnectRequest: return wrap(parseConnectRequest(object));
     case MessageType::kShutdownComplete: return wrap(parseShutdownComplete(object));
+    case MessageType::kBeaconEvent: return wrap(parseBeaconEvent(object));
     case MessageType::kConfigure:
     case MessageType::kConfigUpdate:
     case MessageType::kHandOverFd:

@@ -16,7 +16,8 @@ namespace nefia::ipc {
 // rejected and its fds are closed with the RawFrame.
 struct InboundMessage {
   MessageType type;
-  std::variant<ReadyPayload, LogPayload, StatusReportPayload, ConnectRequestPayload, ShutdownCompletePayload>
+  std::variant<ReadyPayload, LogPayload, StatusReportPayload, ConnectRequestPayload, ShutdownCompletePayload,
+               BeaconEvent>
       payload;
 };
 

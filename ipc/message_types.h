@@ -41,6 +41,7 @@ enum class MessageType : uint8_t {
   kStatusReport = 66,
   kConnectRequest = 67,
   kShutdownComplete = 68,
+  kBeaconEvent = 69,
 };
 
 using RoleMask = uint8_t;
@@ -83,6 +84,7 @@ inline constexpr auto kMessages = std::to_array<MessageSpec>({
   {MessageType::kStatusReport,     "status_report",     Direction::kToSupervisor, kAnyWorker,       kSupervisorOnly,                                     kOnceReady,                   0, 0},
   {MessageType::kConnectRequest,   "connect_request",   Direction::kToSupervisor, roleBit(Role::kForwarder), kSupervisorOnly,                            kOnceReady,                   0, 0},
   {MessageType::kShutdownComplete, "shutdown_complete", Direction::kToSupervisor, kAnyWorker,       kSupervisorOnly,                                     stateBit(WorkerState::kStopping), 0, 0},
+  {MessageType::kBeaconEvent,      "beacon_event",      Direction::kToSupervisor, roleBit(Role::kBeacons), kSupervisorOnly,                              kOnceReady,                   0, 0},
 });
 // clang-format on
 

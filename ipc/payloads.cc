@@ -143,6 +143,9 @@ Result<StatusReportPayload> parseStatusReport(const nlohmann::json& object, Role
   } else if (sender == Role::kForwarder) {
     NEFIA_IPC_READ(forwarder, parseForwarderStatus(object));
     payload.details = *forwarder;
+  } else if (sender == Role::kBeacons) {
+    NEFIA_IPC_READ(beacons, parseBeaconsStatus(object));
+    payload.details = std::move(beacons.value());
   }
   return payload;
 }
@@ -215,6 +218,10 @@ nlohmann::json toJson(const StatusReportPayload& payload) {
   } else if (const auto* forwarder = std::get_if<ForwarderStatus>(&payload.details)) {
     object["active_connections"] = forwarder->activeConnections;
     object["refused_connections"] = forwarder->refusedConnections;
+  } else if (const auto* beacons = std::get_if<BeaconsStatus>(&payload.details)) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const BeaconCheckStatus& check : beacons->checks) checks.push_back(toJson(check));
+    object["checks"] = std::move(checks);
   }
   return object;
 }

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "ipc/beacon_payloads.h"
 #include "ipc/message_parts.h"
 #include "ipc/message_types.h"
 
@@ -59,12 +60,12 @@ struct ForwarderStatus {
 };
 
 // {"request_id": N} plus the sender's role-specific fields: "peers" for the tunnel, "active_connections" and
-// "refused_connections" for the forwarder, nothing yet for beacons and updater. The tunnel's report travels
+// "refused_connections" for the forwarder, "checks" for beacons, nothing yet for the updater. The tunnel's report travels
 // in parts when its peers do not fit one frame (toJsonParts); the others are always part 0 of 1.
 struct StatusReportPayload {
   uint64_t requestId = 0;
   PartNumber number;
-  std::variant<std::monostate, TunnelStatus, ForwarderStatus> details;
+  std::variant<std::monostate, TunnelStatus, ForwarderStatus, BeaconsStatus> details;
 };
 
 struct ConnectRequestPayload {

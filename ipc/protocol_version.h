@@ -13,7 +13,8 @@ namespace nefia::ipc {
 // A supervisor speaks every version from kOldestWorkerProtocol to kProtocolVersion and answers a worker in
 // that worker's version (the updater runs a new supervisor against an older worker for a while); a worker
 // refuses a supervisor older than itself, since an older supervisor cannot know what the worker expects.
-inline constexpr uint64_t kProtocolVersion = 1;
+// 2: beacon_event (beacons -> supervisor), the beacons settings and the beacons status report (issue 15).
+inline constexpr uint64_t kProtocolVersion = 2;
 inline constexpr uint64_t kOldestWorkerProtocol = 1;
 inline constexpr uint64_t kMaxProtocolVersion = 1000000;  // bound for the parsers, not a promise
 

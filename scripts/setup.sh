@@ -72,9 +72,11 @@ if [ ! -f "$lwip_dir/.lwip-ready" ]; then
   touch "$lwip_dir/.lwip-ready"
 fi
 
-# Worker processes drop to this user when the agent runs as root.
-if [ "$(id -u)" -eq 0 ] && ! getent passwd nefia-agent >/dev/null; then
-  useradd --system --no-create-home --shell /usr/sbin/nologin nefia-agent
-fi
+# Worker processes drop to these users when the agent runs as root; beacon scripts get a user of their own.
+for user in nefia-agent nefia-beacons; do
+  if [ "$(id -u)" -eq 0 ] && ! getent passwd "$user" >/dev/null; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+  fi
+done
 
 echo "setup: dependencies ready (lwIP source: $lwip_dir/lwip)"

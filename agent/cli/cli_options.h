@@ -53,6 +53,7 @@ struct WorkerOptions {
   std::string name;
   std::string sandboxMode;  // "" (enforce) or "log" in NEFIA_TEST_HOOKS builds
   std::string stagingDir;   // the updater's only writable directory
+  std::string scratchDir;   // the beacons scripts' only writable directory
   std::string fault;        // NEFIA_TEST_HOOKS builds: crash_at_start, hang, garbage
 };
 

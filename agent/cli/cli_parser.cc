@@ -116,6 +116,7 @@ void addWorker(CLI::App& app, CommandLine& line) {
   worker->add_option("name", line.worker.name)->required()->check(
       CLI::IsMember({"tunnel", "forwarder", "beacons", "updater"}));
   worker->add_option("--staging-dir", line.worker.stagingDir);
+  worker->add_option("--scratch-dir", line.worker.scratchDir);
 #ifdef NEFIA_TEST_HOOKS
   worker->add_option("--sandbox", line.worker.sandboxMode)->check(CLI::IsMember({"log"}));
   worker->add_option("--fault", line.worker.fault)->check(CLI::IsMember({"crash_at_start", "hang", "garbage"}));

@@ -45,21 +45,21 @@ Result<std::string> ownExecutable() {
   return std::string(buffer, size);
 }
 
-// The updater's only writable directory, owned by the worker user (it is created and chowned here because
-// the sandboxed updater cannot do it).
-Result<std::string> prepareStagingDirectory() {
+// A worker's only writable directory (the updater's "staging", the beacons scripts' "beacons-scratch"),
+// owned by the worker user (it is created and chowned here because the sandboxed worker cannot do it).
+Result<std::string> prepareWorkerDirectory(const std::string& leaf, const std::string& what, ipc::Role role) {
   std::string directory;
   if (::geteuid() == 0) {
-    directory = "/var/lib/nefia-agent/staging";
+    directory = "/var/lib/nefia-agent/" + leaf;
   } else {
     const char* state = std::getenv("XDG_STATE_HOME");
     const char* home = std::getenv("HOME");
     if (state != nullptr && state[0] == '/') {
-      directory = std::string(state) + "/nefia/staging";
+      directory = std::string(state) + "/nefia/" + leaf;
     } else if (home != nullptr && home[0] == '/') {
-      directory = std::string(home) + "/.local/state/nefia/staging";
+      directory = std::string(home) + "/.local/state/nefia/" + leaf;
     } else {
-      return makeError("cannot place the updater's staging directory: HOME is not set");
+      return makeError("cannot place " + what + ": HOME is not set");
     }
   }
   std::error_code error;
@@ -67,7 +67,7 @@ Result<std::string> prepareStagingDirectory() {
   if (error) return makeError("cannot create " + directory + ": " + error.message());
   ::chmod(directory.c_str(), 0700);
   if (::geteuid() == 0) {
-    Result<sandbox::WorkerIdentity> identity = sandbox::resolveWorkerUser("");
+    Result<sandbox::WorkerIdentity> identity = sandbox::resolveWorkerUser("", role);
     if (!identity.ok()) return makeError(identity.error());
     // install-service creates it with this owner, so the hardened unit needs no CAP_CHOWN.
     struct stat existing{};
@@ -75,6 +75,11 @@ Result<std::string> prepareStagingDirectory() {
                        existing.st_gid == identity->gid;
     if (!owned && ::chown(directory.c_str(), identity->uid, identity->gid) != 0) {
       return makeError("cannot hand " + directory + " to user " + identity->name + ": " + std::strerror(errno));
+    }
+    // What an earlier version left there under another worker user (lchown: never follow a link out).
+    for (auto entry = std::filesystem::recursive_directory_iterator(directory, error);
+         !error && entry != std::filesystem::recursive_directory_iterator(); entry.increment(error)) {
+      if (::lchown(entry->path().c_str(), identity->uid, identity->gid) != 0) continue;  // the run reports it
     }
   }
   return directory;
@@ -185,16 +190,21 @@ int runRunCommand(const cli::CommandLine& commandLine) {
     logError(kComponent, executable.error());
     return 1;
   }
-  Result<std::string> staging = prepareStagingDirectory();
-  if (!staging.ok()) {
-    logError(kComponent, staging.error());
-    return 1;
+  Result<std::string> staging = prepareWorkerDirectory("staging", "the updater's staging directory", ipc::Role::kUpdater);
+  Result<std::string> scratch =
+      prepareWorkerDirectory("beacons-scratch", "the beacons' scratch directory", ipc::Role::kBeacons);
+  for (const Result<std::string>* directory : {&staging, &scratch}) {
+    if (!directory->ok()) {
+      logError(kComponent, directory->error());
+      return 1;
+    }
   }
   SupervisorOptions options;
   options.configPath = configPath;
   options.executable = executable.value();
   options.strictPermissions = commandLine.run.strictPermissions;
-  options.workerArguments = {"--log-level", commandLine.logLevel, "--staging-dir", staging.value()};
+  options.workerArguments = {"--log-level", commandLine.logLevel, "--staging-dir", staging.value(),
+                              "--scratch-dir", scratch.value()};
 
   return runSupervisor(options, std::move(config));
 }

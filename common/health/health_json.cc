@@ -109,6 +109,31 @@ void readPeer(const Json& object, const std::string& path, std::string& error, P
   reader.readBool("stale", peer.stale);
 }
 
+void readBeacons(const Json& object, std::string& error, BeaconsHealth& beacons) {
+  FieldReader reader(object, "beacons", error);
+  reader.readUnsigned("queued", beacons.queued);
+  reader.readUnsigned("delivered", beacons.delivered);
+  reader.readUnsigned("dropped", beacons.dropped);
+  const Json* checks = reader.nested("checks", Json::value_t::array);
+  if (checks == nullptr) return;
+  for (std::size_t index = 0; index < checks->size() && error.empty(); ++index) {
+    const Json& check = (*checks)[index];
+    const std::string path = "beacons.checks[" + std::to_string(index) + "]";
+    if (!check.is_object()) {
+      error = path + ": expected an object, got " + check.type_name();
+      return;
+    }
+    FieldReader nested(check, path, error);
+    BeaconCheckHealth& entry = beacons.checks.emplace_back();
+    nested.readString("kind", entry.kind);
+    nested.readString("name", entry.name);
+    nested.readString("state", entry.state);
+    nested.readString("last_run", entry.lastRun);
+    nested.readUnsigned("runs", entry.runs);
+    nested.readUnsigned("skips", entry.skips);
+  }
+}
+
 void readReport(const Json& root, std::string& error, HealthReport& report) {
   FieldReader reader(root, "", error);
   reader.readString("status", report.status);
@@ -154,6 +179,9 @@ void readReport(const Json& root, std::string& error, HealthReport& report) {
     nested.readBool("seccomp", report.sandbox.seccomp);
     nested.readSigned("landlock_abi", report.sandbox.landlockAbi);
     nested.readString("worker_user", report.sandbox.workerUser);
+  }
+  if (const Json* beacons = reader.nested("beacons", Json::value_t::object)) {
+    readBeacons(*beacons, error, report.beacons);
   }
 }
 
@@ -203,6 +231,19 @@ nlohmann::ordered_json toJson(const HealthReport& report) {
   json["sandbox"] = {{"seccomp", report.sandbox.seccomp},
                      {"landlock_abi", report.sandbox.landlockAbi},
                      {"worker_user", report.sandbox.workerUser}};
+  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+  for (const BeaconCheckHealth& check : report.beacons.checks) {
+    checks.push_back({{"kind", check.kind},
+                      {"name", check.name},
+                      {"state", check.state},
+                      {"last_run", check.lastRun},
+                      {"runs", check.runs},
+                      {"skips", check.skips}});
+  }
+  json["beacons"] = {{"checks", std::move(checks)},
+                     {"queued", report.beacons.queued},
+                     {"delivered", report.beacons.delivered},
+                     {"dropped", report.beacons.dropped}};
   return json;
 }
 

@@ -57,6 +57,24 @@ struct SandboxHealth {
   bool operator==(const SandboxHealth&) const = default;
 };
 
+struct BeaconCheckHealth {
+  std::string kind;   // disk_usage, service_check, script
+  std::string name;   // path, unit or script name
+  std::string state;  // ok, warning, critical, unknown
+  std::string lastRun;  // RFC 3339, "" before the first run
+  std::uint64_t runs = 0;
+  std::uint64_t skips = 0;  // runs not started because the previous one still ran
+  bool operator==(const BeaconCheckHealth&) const = default;
+};
+
+struct BeaconsHealth {
+  std::vector<BeaconCheckHealth> checks;
+  std::uint64_t queued = 0;     // events waiting in the supervisor for the reactor
+  std::uint64_t delivered = 0;  // acknowledged by the reactor
+  std::uint64_t dropped = 0;    // oldest events dropped because the queue was full
+  bool operator==(const BeaconsHealth&) const = default;
+};
+
 struct HealthReport {
   std::string status;  // "ok", "degraded" or "unhealthy"
   bool vpnConnected = false;
@@ -73,6 +91,7 @@ struct HealthReport {
   std::vector<PeerHealth> peers;
   ForwarderHealth forwarder;
   SandboxHealth sandbox;
+  BeaconsHealth beacons;
   bool operator==(const HealthReport&) const = default;
 };
 

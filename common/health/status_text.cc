@@ -75,6 +75,15 @@ std::string formatStatusText(const HealthReport& report, std::chrono::system_clo
     if (!peer.endpointError.empty()) text << "  UNRESOLVED (" << printable(peer.endpointError) << ")";
     text << "\n";
   }
+  for (const BeaconCheckHealth& check : report.beacons.checks) {
+    text << "Beacon " << printable(check.kind) << " " << printable(check.name) << "  " << printable(check.state)
+         << "  last run " << describeTime(check.lastRun, now) << "  runs " << check.runs << "  skips " << check.skips
+         << "\n";
+  }
+  if (!report.beacons.checks.empty() || report.beacons.queued + report.beacons.dropped > 0) {
+    text << "Beacon Events: queued " << report.beacons.queued << "  delivered " << report.beacons.delivered
+         << "  dropped " << report.beacons.dropped << "\n";
+  }
   for (const auto& [name, worker] : report.workers) {
     text << "Worker " << printable(name) << "  pid " << worker.pid << "  " << printable(worker.state)
          << "  restarts " << worker.restarts;

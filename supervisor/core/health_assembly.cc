@@ -69,6 +69,16 @@ HealthReport assembleHealthReport(const HealthInputs& inputs) {
     if (peer.lastHandshakeUnixMs != 0 && now - handshake <= kHandshakeFreshness) report.vpnConnected = true;
   }
   report.forwarder = {inputs.forwarder.activeConnections, inputs.forwarder.refusedConnections, inputs.sshReachable};
+  for (const ipc::BeaconCheckStatus& check : inputs.beacons.checks) {
+    const std::string lastRun = check.lastRunUnixMs == 0 ? std::string()
+                                                         : formatRfc3339(std::chrono::system_clock::time_point(
+                                                               std::chrono::milliseconds(check.lastRunUnixMs)));
+    report.beacons.checks.push_back({std::string(ipc::toString(check.kind)), check.name,
+                                     std::string(ipc::toString(check.state)), lastRun, check.runs, check.skips});
+  }
+  report.beacons.queued = inputs.beaconQueue.queued();
+  report.beacons.delivered = inputs.beaconQueue.delivered();
+  report.beacons.dropped = inputs.beaconQueue.dropped();
   report.sandbox = {inputs.sandbox.seccomp, static_cast<int64_t>(inputs.sandbox.landlockAbi),
                     inputs.sandbox.workerUser};
   report.status = healthStatus({coreReady, allReady, inputs.watchdog.healthy(), inputs.watchdog.anyEndpointPeerStale(),

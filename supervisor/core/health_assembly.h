@@ -11,6 +11,7 @@
 #include "common/config/agent_config.h"
 #include "common/health/health_report.h"
 #include "ipc/payloads.h"
+#include "supervisor/core/beacon_queue.h"
 #include "supervisor/core/peer_resolver.h"
 #include "supervisor/core/worker_process.h"
 #include "supervisor/watchdog/watchdog.h"
@@ -28,6 +29,8 @@ struct HealthInputs {
   const ipc::SandboxReport& sandbox;
   const Watchdog& watchdog;
   const PeerResolver& resolver;
+  const ipc::BeaconsStatus& beacons;  // the beacons worker's last report
+  const BeaconEventQueue& beaconQueue;
 };
 
 HealthReport assembleHealthReport(const HealthInputs& inputs);

@@ -23,6 +23,12 @@ namespace nefia::supervisor {
 namespace {
 
 constexpr const char* kComponent = "supervisor";
+
+std::string ownHostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
 using forwarder::kDrainTimeout;  // the forwarder's drain, which the supervisor grants at shutdown
 constexpr uint64_t kMaxUnansweredPolls = 3;  // a worker silent for three report intervals is hung
 constexpr auto kStopGrace = std::chrono::seconds(5);
@@ -53,6 +59,7 @@ Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options, AgentConfig c
       startedAt_(std::chrono::steady_clock::now()),
       healthPath_(healthReportPath(options_.configPath)),
       broker_(loop, kConnectTimeout),
+      hostName_(ownHostName()),
       watchdog_(loop, config_,
                 {[this] {
                    WorkerProcess* tunnel = worker(ipc::Role::kTunnel);
@@ -212,8 +219,12 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
         watchdog_.onPeerStatus(peers_);
       }
       if (auto* forwarder = std::get_if<ipc::ForwarderStatus>(&report.details)) forwarder_ = *forwarder;
+      if (auto* beacons = std::get_if<ipc::BeaconsStatus>(&report.details)) beacons_ = std::move(*beacons);
       return;
     }
+    case ipc::MessageType::kBeaconEvent:
+      onBeaconEvent(std::move(std::get<ipc::BeaconEvent>(message.payload)));
+      return;
     case ipc::MessageType::kConnectRequest: {
       const uint64_t requestId = std::get<ipc::ConnectRequestPayload>(message.payload).requestId;
       const uint64_t generation = worker.generation();
@@ -225,6 +236,22 @@ void Supervisor::onWorkerMessage(WorkerProcess& worker, ipc::InboundMessage&& me
     default:
       return;
   }
+}
+
+void Supervisor::onBeaconEvent(ipc::BeaconEvent&& event) {
+  const bool change = event.type == ipc::BeaconEventType::kChange;
+  if (change) {
+    // State words only: a script's output may hold anything, it travels in the event, not in the log.
+    logInfo("beacons", ipc::toString(event.kind), " ", event.name, ": ", ipc::toString(event.previousState), " -> ",
+            ipc::toString(event.state), event.reason.empty() ? "" : " (" + event.reason + ")");
+  }
+  const uint64_t droppedBefore = beaconQueue_.dropped();
+  beaconQueue_.push(std::move(event), config_.hostId, hostName_);
+  if (beaconQueue_.dropped() != droppedBefore && beaconQueue_.dropped() % kBeaconQueueCapacity == 1) {
+    logWarn("beacons", "the event queue (", kBeaconQueueCapacity, " events) is full: the oldest are dropped (",
+            beaconQueue_.dropped(), " so far)");
+  }
+  if (change) writeHealth();
 }
 
 void Supervisor::answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected) {
@@ -366,7 +393,8 @@ void Supervisor::writeHealth() {
   std::vector<const WorkerProcess*> workers;
   for (const auto& process : workers_) workers.push_back(process.get());
   const HealthInputs inputs{config_,  startedAt_, lastConfigError_, std::move(workers), peers_, forwarder_,
-                            sshReachability_.reachable(), sandbox_, watchdog_,       resolver_};
+                            sshReachability_.reachable(), sandbox_, watchdog_,       resolver_,
+                            beacons_, beaconQueue_};
   Status written = writeHealthReport(healthPath_, assembleHealthReport(inputs));
   if (!written.ok()) logWarn(kComponent, "cannot write the health report: ", written.error());
 }

@@ -16,6 +16,7 @@
 #include "common/unique_fd.h"
 #include "common/uv_handle.h"
 #include "ipc/worker_roles.h"
+#include "supervisor/core/beacon_queue.h"
 #include "supervisor/core/connection_broker.h"
 #include "supervisor/core/peer_resolver.h"
 #include "supervisor/core/service_notifier.h"
@@ -56,6 +57,7 @@ class Supervisor {
   void onWorkerStopped();
   void rebuildTunnel();
   void onEndpointResolved();
+  void onBeaconEvent(ipc::BeaconEvent&& event);
   void answerConnect(uint64_t requestId, uint64_t generation, Result<UniqueFd> connected);
   void writeHealth();
   WorkerProcess* worker(ipc::Role role) const { return workers_[ipc::slotOf(role)].get(); }
@@ -78,6 +80,9 @@ class Supervisor {
   ipc::ForwarderStatus forwarder_;
   SshReachability sshReachability_;
   ipc::SandboxReport sandbox_;
+  ipc::BeaconsStatus beacons_;
+  BeaconEventQueue beaconQueue_;
+  std::string hostName_;  // gethostname() at start: the events' host_name
   uint64_t nextRequestId_ = 1;
   bool shuttingDown_ = false;
   int exitCode_ = 0;

@@ -6,9 +6,16 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "common/panic.h"
+
 namespace nefia::beacons {
 
+namespace {
+int gReapers = 0;
+}  // namespace
+
 ChildReaper::ChildReaper(uv_loop_t* loop) : signal_(new uv_signal_t) {
+  check(++gReapers == 1, "a second ChildReaper in one process");
   uv_signal_init(loop, signal_);
   signal_->data = this;
   uv_signal_start(
@@ -17,6 +24,7 @@ ChildReaper::ChildReaper(uv_loop_t* loop) : signal_(new uv_signal_t) {
 }
 
 ChildReaper::~ChildReaper() {
+  --gReapers;
   signal_->data = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(signal_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_signal_t*>(handle); });
 }

@@ -11,6 +11,8 @@
 
 namespace nefia::beacons {
 
+// At most one per process (it reaps every child; a second one would steal the first's exits): the
+// constructor aborts when another one exists.
 class ChildReaper {
  public:
   using ExitCallback = std::function<void(int waitStatus)>;

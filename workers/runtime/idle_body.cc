@@ -1,4 +1,4 @@
-// The body of workers whose features come in later issues (beacons, updater): it keeps its settings,
+// The body of workers whose features come in later issues (the updater): it keeps its settings,
 // answers status requests and stops at once. It has nothing to drain.
 #include "common/log.h"
 #include "ipc/settings_payloads.h"

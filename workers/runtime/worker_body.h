@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "ipc/payloads.h"
 #include "ipc/worker_channel.h"
@@ -26,12 +27,15 @@ class WorkerBody {
 struct WorkerContext {
   uv_loop_t* loop;
   ipc::WorkerChannel* channel;
+  std::string scratchDir = {};  // beacons: the scripts' writable directory (the supervisor's --scratch-dir)
 };
 
-// Bodies that have no behaviour of their own yet (the updater until its issue lands; beacons until its body lands): they accept
+// Bodies that have no behaviour of their own yet (the updater until its issue lands): they accept
 // their settings, answer status and stop at once.
 std::unique_ptr<WorkerBody> makeIdleBody(WorkerContext context, const char* role);
 std::unique_ptr<WorkerBody> makeTunnelBody(WorkerContext context);
 std::unique_ptr<WorkerBody> makeForwarderBody(WorkerContext context);
+// beacons_body.cc: disk_usage, service_check and scripts on the worker's loop; events to the supervisor.
+std::unique_ptr<WorkerBody> makeBeaconsBody(WorkerContext context);
 
 }  // namespace nefia::workers

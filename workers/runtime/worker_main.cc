@@ -26,7 +26,7 @@ std::unique_ptr<WorkerBody> makeBody(ipc::Role role, WorkerContext context) {
   switch (ipc::roleSpec(role).body) {
     case ipc::BodyKind::kTunnel: return makeTunnelBody(context);
     case ipc::BodyKind::kForwarder: return makeForwarderBody(context);
-    case ipc::BodyKind::kBeacons: break;  // the beacons body lands with its runners (issue 15)
+    case ipc::BodyKind::kBeacons: return makeBeaconsBody(context);
     case ipc::BodyKind::kIdle: break;
   }
   return makeIdleBody(context, ipc::roleSpec(role).wireName.data());
@@ -45,7 +45,7 @@ class WorkerRuntime {
   void start(std::unique_ptr<ipc::WorkerChannel> channel, ipc::Role role, const sandbox::SandboxReport& sandbox) {
     channel_ = std::move(channel);
     role_ = role;
-    body_ = makeBody(role, WorkerContext{loop_, channel_.get()});
+    body_ = makeBody(role, WorkerContext{loop_, channel_.get(), arguments_.scratchDir});
     channel_->onMessage([this](ipc::Message&& message) { handle(std::move(message)); });
     channel_->onClosed([this](std::string reason) {
       // Without its supervisor a worker has no reason to live; it must not linger as an orphan.
@@ -134,6 +134,7 @@ int runWorker(const WorkerArguments& arguments) {
   sandbox::SandboxOptions options;
   options.keepFds = {ipc::kWorkerStdinFd, ipc::kWorkerStdoutFd, ipc::kWorkerStderrFd, ipc::kWorkerChannelFd};
   options.updaterStagingDir = arguments.stagingDir;
+  if (*role == ipc::Role::kBeacons) options.beaconsScratchDir = arguments.scratchDir;
   options.logOnly = arguments.sandboxLogOnly;
   Result<sandbox::SandboxReport> sandboxed = sandbox::applySandbox(*role, options);
   if (!sandboxed.ok()) dieEarly(arguments.role, sandboxed.error());
@@ -145,6 +146,11 @@ int runWorker(const WorkerArguments& arguments) {
   Logger::instance().clearSinks();
   Logger::instance().addSink(std::make_shared<ipc::IpcLogSink>(channel.value()->channel(), *role));
   if (!sandboxed->landlockNote.empty()) logWarn(arguments.role, "landlock: ", sandboxed->landlockNote);
+  if (*role == ipc::Role::kBeacons && (sandboxed->workerUser == "nefia-agent" || sandboxed->workerUser == "nobody")) {
+    logWarn(arguments.role, "no user ", sandbox::kBeaconsUser, ": scripts run as ", sandboxed->workerUser,
+            " like the other workers; create it: useradd --system --no-create-home --shell /usr/sbin/nologin ",
+            sandbox::kBeaconsUser);
+  }
 
   WorkerRuntime runtime(&loop, arguments);
   runtime.start(std::move(channel.value()), *role, sandboxed.value());

@@ -10,6 +10,7 @@ struct WorkerArguments {
   std::string role;        // tunnel, forwarder, beacons, updater
   std::string logLevel;    // the supervisor's --log-level
   std::string stagingDir;  // the updater's writable directory
+  std::string scratchDir;  // the beacons' scripts' writable directory
   bool sandboxLogOnly = false;  // NEFIA_TEST_HOOKS builds only
   std::string fault;            // NEFIA_TEST_HOOKS builds only: crash_at_start, hang, garbage
 };

@@ -63,7 +63,7 @@ Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
   WorkerIdentity identity;
   // Names are looked up while /etc/passwd is reachable and before fds are closed (nss may keep one).
   if (startedAsRoot) {
-    Result<WorkerIdentity> resolved = resolveWorkerUser(options.user);
+    Result<WorkerIdentity> resolved = resolveWorkerUser(options.user, role);
     if (!resolved) return makeError("sandbox (user): " + resolved.error());
     identity = resolved.value();
     report.workerUser = identity.name;
@@ -85,7 +85,7 @@ Result<SandboxReport> applySandbox(Role role, const SandboxOptions& options) {
   if (Status status = withStep("no_new_privs", detail::setNoNewPrivileges()); !status) {
     return makeError(status.error());
   }
-  Result<detail::LandlockOutcome> landlock = detail::applyLandlock(role, options.updaterStagingDir);
+  Result<detail::LandlockOutcome> landlock = detail::applyLandlock(role, options.updaterStagingDir, options.beaconsScratchDir);
   if (!landlock) return makeError("sandbox (landlock): " + landlock.error());
   report.landlockAbi = landlock->abi;
   report.landlockNote = landlock->note;

@@ -25,6 +25,7 @@ struct SandboxOptions {
   // Test-hook builds only: a denied system call is reported on stderr and fails with ENOSYS instead of
   // killing the process, so developers can discover what a policy is missing. Release builds reject it.
   bool logOnly = false;
+  std::string beaconsScratchDir;  // beacons: the scripts' writable dir; empty = none (scripts can write nothing)
 };
 
 struct SandboxReport {
@@ -46,6 +47,9 @@ struct WorkerIdentity {
   uid_t uid = 0;
   gid_t gid = 0;
 };
-Result<WorkerIdentity> resolveWorkerUser(const std::string& configured);
+// The beacons role prefers a user of its own, kBeaconsUser: with a shared uid its scripts would count against
+// the other workers' RLIMIT_NPROC and could signal them where Landlock scopes are missing.
+inline constexpr const char* kBeaconsUser = "nefia-beacons";
+Result<WorkerIdentity> resolveWorkerUser(const std::string& configured, Role role = Role::kTunnel);
 
 }  // namespace nefia::sandbox

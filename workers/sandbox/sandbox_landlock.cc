@@ -84,7 +84,8 @@ Status addPathRule(int rulesetFd, const char* path, uint64_t rights, bool requir
 
 }  // namespace
 
-Result<LandlockOutcome> applyLandlock(Role role, const std::string& updaterStagingDir) {
+Result<LandlockOutcome> applyLandlock(Role role, const std::string& updaterStagingDir,
+                                      const std::string& beaconsScratchDir) {
   const long kernelAbi = syscall(ll::kSysCreateRuleset, nullptr, 0, ll::kCreateRulesetVersion);
   if (kernelAbi < 1) return LandlockOutcome{0, unavailableNote(kernelAbi < 0 ? errno : ENOSYS)};
   const int abi = static_cast<int>(std::min<long>(kernelAbi, ll::kNewestKnownAbi));
@@ -105,6 +106,13 @@ Result<LandlockOutcome> applyLandlock(Role role, const std::string& updaterStagi
     const uint64_t rights = policy::rightsFor(policy::PathAccess::kReadWrite) & attr.handledAccessFs;
     if (Status status = addPathRule(ruleset.get(), updaterStagingDir.c_str(), rights, true); !status) {
       return makeError(status.error() + " (the supervisor creates the updater's staging directory)");
+    }
+  }
+
+  if (rolePolicy.scratchDirWritable && !beaconsScratchDir.empty()) {
+    const uint64_t rights = policy::rightsFor(policy::PathAccess::kReadWrite) & attr.handledAccessFs;
+    if (Status status = addPathRule(ruleset.get(), beaconsScratchDir.c_str(), rights, true); !status) {
+      return makeError(status.error() + " (the supervisor creates the beacons' scratch directory)");
     }
   }
 

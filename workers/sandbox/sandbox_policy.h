@@ -230,7 +230,8 @@ inline constexpr LandlockPath kUpdaterReadPaths[] = {
 
 // Beacons: scripts may live anywhere and need their interpreters and libraries, so everything is
 // readable and executable (file permissions still apply: the worker is unprivileged); only /dev/null
-// is writable. statvfs is not a Landlock right and keeps working.
+// and the scratch directory the supervisor creates (cwd, HOME and TMPDIR of every script) are writable.
+// statvfs is not a Landlock right and keeps working.
 inline constexpr LandlockPath kBeaconsPaths[] = {
     {"/", PathAccess::kReadExecute},
     {"/dev/null", PathAccess::kDevNull},
@@ -241,6 +242,7 @@ struct LandlockPolicy {
   bool stagingDirWritable;  // the updater's SandboxOptions::updaterStagingDir, which must exist
   uint64_t handledNet;      // TCP rights denied outright (no port rules are added)
   uint64_t scoped;          // IPC scopes: no abstract unix sockets or signals outside the worker
+  bool scratchDirWritable = false;  // beacons: SandboxOptions::beaconsScratchDir, the scripts' only writable dir
 };
 
 inline constexpr uint64_t kAllScopes = landlock::scope::kAbstractUnixSocket | landlock::scope::kSignal;
@@ -248,7 +250,7 @@ inline constexpr LandlockPolicy kPacketPathLandlock{{}, false, landlock::net::kB
                                                     kAllScopes};
 // Connect stays open: release and API servers are configurable (ports other than 443).
 inline constexpr LandlockPolicy kUpdaterLandlock{kUpdaterReadPaths, true, landlock::net::kBindTcp, kAllScopes};
-inline constexpr LandlockPolicy kBeaconsLandlock{kBeaconsPaths, false, landlock::net::kBindTcp, kAllScopes};
+inline constexpr LandlockPolicy kBeaconsLandlock{kBeaconsPaths, false, landlock::net::kBindTcp, kAllScopes, true};
 
 // ---------------------------------------------------------------------------------------------------
 // Process limits: no core files (they would hold keys); open files bounded per role. Limits are only

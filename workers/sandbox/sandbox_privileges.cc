@@ -35,9 +35,11 @@ Result<std::optional<WorkerIdentity>> lookUpUser(const std::string& name) {
 
 }  // namespace
 
-Result<WorkerIdentity> resolveWorkerUser(const std::string& configured) {
+Result<WorkerIdentity> resolveWorkerUser(const std::string& configured, Role role) {
   std::vector<std::string> candidates;
-  if (configured.empty()) {
+  if (configured.empty() && role == Role::kBeacons) {
+    candidates = {kBeaconsUser, kPreferredUser, kFallbackUser};
+  } else if (configured.empty()) {
     candidates = {kPreferredUser, kFallbackUser};
   } else {
     candidates = {configured};

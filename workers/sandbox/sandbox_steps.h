@@ -27,7 +27,8 @@ struct LandlockOutcome {
   int abi = 0;
   std::string note;
 };
-Result<LandlockOutcome> applyLandlock(Role role, const std::string& updaterStagingDir);
+Result<LandlockOutcome> applyLandlock(Role role, const std::string& updaterStagingDir,
+                                      const std::string& beaconsScratchDir);
 
 // sandbox_seccomp.cc: loads the role's filter (on every thread). logOnly needs a NEFIA_TEST_HOOKS build.
 Status applySeccomp(Role role, bool logOnly);

@@ -66,6 +66,9 @@ TEST_F(StatusCommandTest, PrintsTheReferenceBlockThenPeersAndWorkers) {
             "Report Updated: 2026-11-26T12:00:00Z (12s ago)\n"
             "Peer 10.99.0.1  endpoint 192.0.2.1:51820  last handshake 2026-11-26T11:59:48Z (24s ago)\n"
             "Peer 10.99.0.7  endpoint -  last handshake never  STALE\n"
+            "Beacon disk_usage /home  critical  last run 2026-11-26T11:59:30Z (42s ago)  runs 12  skips 0\n"
+            "Beacon script custom-check  ok  last run never  runs 0  skips 0\n"
+            "Beacon Events: queued 3  delivered 0  dropped 1\n"
             "Worker forwarder  pid 4243  ready  restarts 0\n"
             "Worker tunnel  pid 4242  ready  restarts 2  last exit signal 9\n");
   EXPECT_EQ(err_.str(), "");

@@ -25,7 +25,7 @@ TEST(ConfigFeaturesTest, EveryConfiguredButUnimplementedAreaIsNamed) {
   config.updateServerUrl = "https://updates.example.com";
   EXPECT_EQ(unsupportedConfiguredFeatures(config),
             (Names{"update_server_url", "agent_token", "stun_servers", "endpoint_refresh",
-                   "cloud_api_base", "derp_servers", "beacons"}));
+                   "cloud_api_base", "derp_servers", "beacons' reactor transport (events stay queued in the agent)"}));
 }
 
 TEST(ConfigFeaturesTest, DnsIsAcceptedWithoutAWarning) {
@@ -48,7 +48,8 @@ TEST(ConfigFeaturesTest, DisabledBeaconsAndExpiryAloneCount) {
   EXPECT_EQ(unsupportedConfiguredFeatures(config), Names{}) << "a disabled beacon is not configured";
   config.beacons.serviceCheck.enabled = true;
   config.agentTokenExpiresAt = "2026-06-01T00:00:00Z";
-  EXPECT_EQ(unsupportedConfiguredFeatures(config), (Names{"agent_token", "beacons"}));
+  EXPECT_EQ(unsupportedConfiguredFeatures(config),
+            (Names{"agent_token", "beacons' reactor transport (events stay queued in the agent)"}));
 }
 
 }  // namespace

@@ -25,11 +25,12 @@ TEST(HealthReportTest, JsonHasExactlyTheDesignShapeInOrder) {
   EXPECT_EQ(keys, (std::vector<std::string>{"status", "vpn_connected", "uptime_seconds", "version", "rebuild_count",
                                             "last_rebuild", "goroutines", "last_config_error", "updated_at",
                                             "report_interval_seconds", "pid", "workers", "peers", "forwarder",
-                                            "sandbox"}));
+                                            "sandbox", "beacons"}));
   EXPECT_TRUE(json["workers"].is_object());
   EXPECT_TRUE(json["peers"].is_array());
   EXPECT_EQ(json["forwarder"].dump(), R"({"active_connections":0,"refused_connections":0,"ssh_reachable":false})");
   EXPECT_EQ(json["sandbox"].dump(), R"({"seccomp":false,"landlock_abi":0,"worker_user":""})");
+  EXPECT_EQ(json["beacons"].dump(), R"({"checks":[],"queued":0,"delivered":0,"dropped":0})");
 
   const nlohmann::ordered_json full = toJson(sampleReport());
   EXPECT_EQ(full["workers"]["tunnel"].dump(),
@@ -38,6 +39,15 @@ TEST(HealthReportTest, JsonHasExactlyTheDesignShapeInOrder) {
             R"({"public_key":"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=","vpn_addr":"10.99.0.1",)"
             R"("endpoint":"192.0.2.1:51820","endpoint_error":"","last_handshake":"2026-11-26T11:59:48Z","rx_bytes":1024,)"
             R"("tx_bytes":2048,"stale":false})");
+  EXPECT_EQ(full["beacons"]["checks"][0].dump(),
+            R"({"kind":"disk_usage","name":"/home","state":"critical","last_run":"2026-11-26T11:59:30Z","runs":12,"skips":0})");
+}
+
+TEST(HealthReportTest, BeaconCheckOfTheWrongTypeIsAnErrorNamingIt) {
+  EXPECT_EQ(healthReportFromJson(R"({"beacons":{"checks":[{"runs":"many"}]}})").error(),
+            "beacons.checks[0].runs: expected a non-negative integer, got string");
+  EXPECT_EQ(healthReportFromJson(R"({"beacons":{"checks":[7]}})").error(),
+            "beacons.checks[0]: expected an object, got number");
 }
 
 TEST(HealthReportTest, RoundTripsThroughTheFileWithMode0640) {

@@ -25,6 +25,11 @@ inline HealthReport sampleReport() {
   report.peers.push_back(PeerHealth{"HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=", "10.99.0.7", "", "", 0, 0, true});
   report.forwarder = ForwarderHealth{3, 1, true};
   report.sandbox = SandboxHealth{true, 3, "nobody"};
+  report.beacons.checks = {{"disk_usage", "/home", "critical", "2026-11-26T11:59:30Z", 12, 0},
+                           {"script", "custom-check", "ok", "", 0, 0}};
+  report.beacons.queued = 3;
+  report.beacons.delivered = 0;
+  report.beacons.dropped = 1;
   return report;
 }
 

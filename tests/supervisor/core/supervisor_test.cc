@@ -277,3 +277,65 @@ TEST_F(SupervisorTest, TellsSystemdReadyOnlyOnceEveryWorkerIsReadyAndFeedsTheWat
 
 }  // namespace
 }  // namespace nefia::supervisor
+
+namespace nefia::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+using ipc::MessageType;
+
+class SupervisorBeaconsTest : public SupervisorTest {};
+
+HealthReport readReport(const std::string& directory) {
+  auto report = readHealthReport(directory + "/agent-health.json");
+  return report.ok() ? report.value() : HealthReport{};
+}
+
+TEST_F(SupervisorBeaconsTest, BeaconsGetTheirSettingsAndTheirEventsAndStatusReachTheHealthFile) {
+  AgentConfig withBeacons = config();
+  withBeacons.hostId = "host-7f3a";
+  withBeacons.testing.reportInterval = 1s;
+  withBeacons.beacons.scripts.push_back({"check", "/opt/check.sh", std::chrono::minutes(10), Duration::zero()});
+  start(withBeacons);
+  allReady();
+  ASSERT_TRUE(receives("beacons", MessageType::kConfigure));
+  auto settings = ipc::parseBeaconsSettings(worker("beacons")->receivedOf(MessageType::kConfigure)[0]->payload);
+  ASSERT_TRUE(settings.ok()) << settings.error();
+  ASSERT_EQ(settings->scripts.size(), 1u);
+  EXPECT_EQ(settings->scripts[0].timeoutMs, 60000u) << "min(10 min, 60 s)";
+
+  ipc::BeaconEvent event;
+  event.kind = ipc::BeaconKind::kScript;
+  event.name = "check";
+  event.state = ipc::BeaconState::kCritical;
+  event.value = 2;
+  worker("beacons")->send(MessageType::kBeaconEvent, ipc::toJson(event));
+  ipc::StatusReportPayload status;
+  status.requestId = 1;
+  status.details = ipc::BeaconsStatus{{{ipc::BeaconKind::kScript, "check", ipc::BeaconState::kCritical,
+                                        1764870000000, 3, 1}}};
+  worker("beacons")->send(MessageType::kStatusReport, ipc::toJsonParts(status, ipc::kMaxPayloadBytes).at(0));
+  ASSERT_TRUE(testing::runUntil(&loop_, [&] { return readReport(directory_).beacons.queued == 1; }));
+  ASSERT_TRUE(testing::runUntil(&loop_, [&] { return !readReport(directory_).beacons.checks.empty(); }, 15s));
+  const HealthReport report = readReport(directory_);
+  ASSERT_EQ(report.beacons.checks.size(), 1u);
+  EXPECT_EQ(report.beacons.checks[0].state, "critical");
+  EXPECT_EQ(report.beacons.checks[0].lastRun, "2025-12-04T17:40:00Z");
+  EXPECT_EQ(report.beacons.checks[0].runs, 3u);
+  EXPECT_EQ(report.beacons.checks[0].skips, 1u);
+  EXPECT_EQ(report.beacons.dropped, 0u);
+}
+
+TEST_F(SupervisorBeaconsTest, OnlyTheBeaconsWorkerMaySendBeaconEvents) {
+  start(config());
+  allReady();
+  auto tunnel = worker("tunnel");
+  tunnel->send(MessageType::kBeaconEvent, ipc::toJson(ipc::BeaconEvent{}));
+  ASSERT_TRUE(testing::runUntil(&loop_, [&] { return !tunnel->signals.empty(); }))
+      << "a tunnel sending beacon_event is killed (and restarted)";
+  EXPECT_EQ(tunnel->signals.back(), SIGKILL);
+  EXPECT_TRUE(worker("beacons")->signals.empty());
+}
+
+}  // namespace
+}  // namespace nefia::supervisor

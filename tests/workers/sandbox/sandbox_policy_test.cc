@@ -1,6 +1,7 @@
 // Unit tests of the sandbox policy tables and helpers, in-process and without applying anything:
 // what a security reviewer relies on (no socket/exec rights for tunnel and forwarder, the beacons
 // deny-list, Landlock ABI masks, worker user resolution). Never calls applySandbox() successfully.
+#include <pwd.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -155,6 +156,17 @@ TEST(WorkerUserTest, DefaultIsNefiaAgentOrNobodyAndNeverRoot) {
   EXPECT_TRUE(identity->name == "nefia-agent" || identity->name == "nobody") << identity->name;
   EXPECT_NE(identity->uid, 0u);
   EXPECT_NE(identity->gid, 0u);
+}
+
+TEST(WorkerUserTest, BeaconsGetAUserOfTheirOwnApartFromTheOtherWorkers) {
+  ASSERT_TRUE(getpwnam(kBeaconsUser) != nullptr) << "scripts/setup.sh creates " << kBeaconsUser;
+  Result<WorkerIdentity> beacons = resolveWorkerUser("", Role::kBeacons);
+  ASSERT_TRUE(beacons.ok()) << beacons.error();
+  EXPECT_EQ(beacons->name, kBeaconsUser);
+  Result<WorkerIdentity> tunnel = resolveWorkerUser("", Role::kTunnel);
+  ASSERT_TRUE(tunnel.ok());
+  EXPECT_NE(beacons->uid, tunnel->uid);
+  EXPECT_EQ(resolveWorkerUser("nobody", Role::kBeacons)->name, "nobody") << "a configured user wins";
 }
 
 TEST(WorkerUserTest, RootAndUnknownUsersAreRefusedWithAFix) {

@@ -151,7 +151,7 @@ TEST_P(SandboxTest, StatusShowsNoNewPrivsSeccompFilterAndUnprivilegedIds) {
   for (long uid = 0; fields >> uid; ++count) EXPECT_NE(uid, 0) << run;
   EXPECT_EQ(count, 4) << run;
   if (geteuid() == 0) {
-    Result<WorkerIdentity> identity = resolveWorkerUser("");
+    Result<WorkerIdentity> identity = resolveWorkerUser("", GetParam());  // beacons: a user of its own
     ASSERT_TRUE(identity.ok()) << identity.error();
     const std::string expected = std::to_string(identity->uid);
     EXPECT_EQ(uids, expected + "\t" + expected + "\t" + expected + "\t" + expected) << run;
