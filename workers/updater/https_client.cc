@@ -19,7 +19,8 @@ struct HttpsClient::Running {
 HttpsClient::HttpsClient(uv_loop_t* loop, HttpsTrust trust)
     : loop_(loop),
       trust_(std::move(trust)),
-      driver_(std::make_unique<CurlUvDriver>(loop, [this](CURL* easy, CURLcode result) { onCurlDone(easy, result); })) {}
+      driver_(std::make_unique<CurlUvDriver>(
+          loop, [this](CURL* easy, CURLcode result) { onCurlDone(easy, result); })) {}
 
 HttpsClient::~HttpsClient() {
   driver_.reset();

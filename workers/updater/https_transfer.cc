@@ -88,7 +88,8 @@ Status HttpsTransfer::configure(const HttpsRequest& request, const HttpsTrust& t
              curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
              curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK &&
              curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L) == CURLE_OK &&
-             curl_easy_setopt(easy_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(maxResponseBytes_)) == CURLE_OK &&
+             curl_easy_setopt(easy_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(maxResponseBytes_)) ==
+                 CURLE_OK &&
              curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headerLines_) == CURLE_OK &&
              curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &HttpsTransfer::onBody) == CURLE_OK &&
              curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this) == CURLE_OK &&
@@ -98,7 +99,8 @@ Status HttpsTransfer::configure(const HttpsRequest& request, const HttpsTrust& t
   if (method_ == "GET") {
     set = set && curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L) == CURLE_OK;
   } else {
-    set = set && curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(requestBody_.size())) == CURLE_OK &&
+    const auto bodySize = static_cast<curl_off_t>(requestBody_.size());
+    set = set && curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, bodySize) == CURLE_OK &&
           curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, requestBody_.data()) == CURLE_OK &&
           curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, method_.c_str()) == CURLE_OK;
   }

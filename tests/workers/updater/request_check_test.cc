@@ -16,7 +16,9 @@ HttpsRequest requestFor(std::string url) {
   return request;
 }
 
-TEST(HttpsRequestCheck, AcceptsAnHttpsGet) { EXPECT_TRUE(checkHttpsRequest(requestFor("https://127.0.0.1:8443/x")).ok()); }
+TEST(HttpsRequestCheck, AcceptsAnHttpsGet) {
+  EXPECT_TRUE(checkHttpsRequest(requestFor("https://127.0.0.1:8443/x")).ok());
+}
 
 TEST(HttpsRequestCheck, RefusesEveryOtherScheme) {
   for (const char* url : {"http://127.0.0.1/", "ftp://127.0.0.1/", "file:///etc/passwd", "HTTP://127.0.0.1/"}) {
