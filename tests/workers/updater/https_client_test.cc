@@ -217,6 +217,62 @@ TEST_F(HttpsClientTest, UnreadableCaFileIsNamed) {
   EXPECT_THAT(response.error, HasSubstr("cannot use CA file \"" + certs().directory + "/missing-ca.pem\""));
 }
 
+TEST_F(HttpsClientTest, SilentListenerIsCutAtTheDeadlineDuringTheHandshake) {
+  // The kernel completes the TCP handshake into the backlog; nobody ever speaks TLS.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  caClient();
+  HttpsRequest request = post("https://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/", "{}");
+  request.deadline = 800ms;
+  const auto started = std::chrono::steady_clock::now();
+  HttpsResponse response = run(std::move(request));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  close(listener);
+  EXPECT_FALSE(response.ok);
+  EXPECT_THAT(response.error, HasSubstr("timed out after 800 ms (the request's total deadline)"));
+}
+
+TEST_F(HttpsClientTest, ClientDestroyedMidRequestDropsItAndClosesEverything) {
+  HostileTlsServer server(certs().goodCertificate, certs().goodKey, [](SSL* tls, const std::atomic<bool>& stopping) {
+    HostileTlsServer::writeAll(tls, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+    while (!stopping) std::this_thread::sleep_for(50ms);
+  });
+  caClient();
+  bool completed = false;
+  ASSERT_TRUE(client_->start(post(urlOf(server), "{}"), [&completed](HttpsResponse) { completed = true; }).ok());
+  const auto stopAt = std::chrono::steady_clock::now() + 5s;
+  while (server.lastRequest().empty() && std::chrono::steady_clock::now() < stopAt) uv_run(&loop_, UV_RUN_NOWAIT);
+  ASSERT_FALSE(server.lastRequest().empty());
+  client_.reset();  // TearDown then runs the loop dry and requires uv_loop_close() == 0
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_FALSE(completed);
+}
+
+TEST_F(HttpsClientTest, CompletionMayStartTheNextRequest) {
+  HostileTlsServer server(certs().goodCertificate, certs().goodKey, answering("200 OK", "{}"));
+  caClient();
+  int completed = 0;
+  ASSERT_TRUE(client_->start(post(urlOf(server, "/first"), "{}"), [this, &server, &completed](HttpsResponse first) {
+    EXPECT_TRUE(first.ok) << first.error;
+    ++completed;
+    Status next = client_->start(post(urlOf(server, "/second"), "{}"), [&completed](HttpsResponse second) {
+      EXPECT_TRUE(second.ok) << second.error;
+      ++completed;
+    });
+    EXPECT_TRUE(next.ok()) << next.error();
+  }).ok());
+  const auto stopAt = std::chrono::steady_clock::now() + 10s;
+  while (completed < 2 && std::chrono::steady_clock::now() < stopAt) uv_run(&loop_, UV_RUN_ONCE);
+  EXPECT_EQ(completed, 2);
+  EXPECT_THAT(server.lastRequest(), HasSubstr("POST /second HTTP/1.1"));
+}
+
 TEST_F(HttpsClientTest, ConcurrentRequestsAllComplete) {
   HostileTlsServer server(certs().goodCertificate, certs().goodKey, answering("200 OK", "{}"));
   caClient();
