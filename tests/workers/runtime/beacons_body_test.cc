@@ -81,6 +81,11 @@ TEST(BeaconsBodyTest, SettingsInBeaconEventOutStatusCountsTheRun) {
   body->shutdown(0, [&] { stopped = true; });
   EXPECT_TRUE(stopped);
   body.reset();
+  channel.value().reset();
+  while (uv_run(&loop, UV_RUN_NOWAIT) != 0) {
+  }
+  EXPECT_EQ(uv_loop_close(&loop), 0) << "every handle of the body was closed";
+  ::close(control[1]);
   std::filesystem::remove_all(scratch);
 }
 
