@@ -3,6 +3,7 @@
 // shutdown. Any error or the deadline ends the connection; nothing here waits without the deadline armed.
 #include "operator/cloud/https_server.h"
 
+#include <array>
 #include <openssl/ssl.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -113,8 +114,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void onRead(beast::error_code error, std::size_t) {
     if (error == http::error::end_of_stream) return shutdown();
-    if (error == http::error::body_limit) return respond(errorResponse(413, texts::kBodyTooLarge), false);
-    if (error == http::error::header_limit) return respond(errorResponse(431, texts::kHeaderTooLarge), false);
+    if (error == http::error::body_limit || error == http::error::header_limit) {
+      drainBeforeClose_ = true;  // the client may still be sending what was refused
+      return respond(error == http::error::body_limit ? errorResponse(413, texts::kBodyTooLarge)
+                                                      : errorResponse(431, texts::kHeaderTooLarge),
+                     false);
+    }
     if (error == beast::error::timeout) return;
     if (error && error.category() == http::make_error_code(http::error::bad_method).category()) {
       return respond(errorResponse(400, "malformed HTTP request"), false);
@@ -151,7 +156,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (error) return;
     response_.reset();
     if (keepAlive) return readRequest();
+    if (drainBeforeClose_) return drain();
     shutdown();
+  }
+
+  // A lingering close: the answer to a refused request went out while the client may still be sending the
+  // request; closing with its bytes unread would reset the connection and can destroy the answer in the
+  // client's receive buffer. So read and drop what comes (at most kMaxDrainBytes, within the connection's
+  // total deadline), then shut down.
+  void drain() {
+    stream_.async_read_some(net::buffer(drainScratch_),
+                            [self = shared_from_this()](beast::error_code error, std::size_t length) {
+                              self->drained_ += length;
+                              if (error || self->drained_ > kMaxDrainBytes) return self->shutdown();
+                              self->drain();
+                            });
   }
 
   void shutdown() {
@@ -166,6 +185,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
+  static constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
+  bool drainBeforeClose_ = false;
+  std::size_t drained_ = 0;
+  std::array<char, 4096> drainScratch_{};
 };
 
 }  // namespace
