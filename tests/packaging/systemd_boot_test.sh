@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The packaged unit under a real, booted systemd: the cached clean Debian 12 root plus systemd, the .deb
+# installed, booted with systemd-nspawn (fallback: unshare + chroot with systemd as PID 1); then install-service,
+# ready health, reload of a config change, kill -9 brings it back (Restart=), stop exits 0, security score.
+# Usage: systemd_boot_test.sh PATH_TO_DEB   (root). If no systemd can be booted here, every attempt and its
+# exact error are printed and the test passes with "systemd could not be booted here: <error>".
+set -euo pipefail
+deb=$(realpath "${1:?usage: $0 PATH_TO_DEB}")
+cache=${NEFIA_TEST_ROOT_CACHE:-/var/cache/nefia-agent-test}
+base=$cache/bookworm-apt.tar
+depends=$(dpkg-deb -f "$deb" Depends)
+rig=$cache/bookworm-systemd-$(sha256sum <<<"$depends" | cut -c1-12).tar   # rebuilt when Depends changes
+boot_methods=${NEFIA_TEST_BOOT_METHODS:-nspawn unshare}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+started=$SECONDS
+
+work=$(mktemp -d "$PWD/systemd-boot.XXXXXX")
+root=$work/root
+machine=nspawn-test-$$
+boot_pid="" leader=""
+cleanup() {
+  local rc=$?
+  set +e
+  if [ $rc -ne 0 ] && [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
+    echo "---- journal of nefia-agent.service (last 40 lines)"
+    in_ct timeout 10 journalctl -u nefia-agent --no-pager -n 40 -o short-precise || true
+  fi
+  if [ -n "$boot_pid" ] && kill -0 "$boot_pid" 2>/dev/null; then
+    kill -TERM "$boot_pid" 2>/dev/null || true          # nspawn: halts the container; unshare: signals systemd
+    if [ -n "$leader" ]; then kill -RTMIN+4 "$leader" 2>/dev/null || true; fi   # systemd as PID 1: poweroff
+    for _ in $(seq 1 40); do kill -0 "$boot_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$boot_pid" 2>/dev/null || true
+    if [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
+    wait "$boot_pid" 2>/dev/null || true
+  fi
+  if [ $rc -ne 0 ] && [ -f "$work/boot.log" ]; then echo "---- boot log (last 30 lines)"; tail -n 30 "$work/boot.log"; fi
+  if [ $rc -ne 0 ] && [ -f "$root/var/log/nefia/agent.log" ]; then echo "---- agent.log"; tail -n 30 "$root/var/log/nefia/agent.log"; fi
+  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  rm -rf "/run/systemd/nspawn/propagate/$machine" "/run/systemd/nspawn/unix-export/$machine"
+  rm -rf --one-file-system "$work"
+  exit $rc
+}
+trap cleanup EXIT
+
+# The rig: the clean root plus systemd, dbus and the package's dependencies (built once per machine).
+mkdir -p "$cache"
+if [ ! -f "$rig" ]; then
+  [ -f "$base" ] || mmdebstrap --quiet --variant=apt --format=tar bookworm "$base" http://deb.debian.org/debian
+  echo "building the systemd rig (once per machine, cached at $rig)"
+  mkdir -p "$work/rig"
+  tar -C "$work/rig" -xf "$base"
+  mount -t proc proc "$work/rig/proc" && mount --bind /dev "$work/rig/dev"
+  cp /etc/resolv.conf "$work/rig/etc/resolv.conf"
+  deps=$(echo "$depends" | tr ',' '\n' | sed 's/(.*)//; s/ //g' | grep -v '^$' | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  chroot "$work/rig" env DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -qq && apt-get install -y -qq \
+    --no-install-recommends systemd-sysv dbus $deps" > "$work/rig.log" 2>&1 || { tail -n 30 "$work/rig.log"; fail "rig build failed"; }
+  umount "$work/rig/proc" "$work/rig/dev"
+  tar -C "$work/rig" -cf "$rig.tmp" . && mv "$rig.tmp" "$rig"
+  rm -rf --one-file-system "$work/rig"
+fi
+
+# A fresh copy per run; the package installed by apt-get in a chroot (before the boot).
+mkdir -p "$root"
+tar -C "$root" -xf "$rig"
+mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev"
+cp "$deb" "$root/tmp/"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "/tmp/$(basename "$deb")" > "$work/install.log" 2>&1 || { tail -n 30 "$work/install.log"; fail "apt-get install failed"; }
+umount "$root/proc" "$root/dev"
+rm "$root/tmp/$(basename "$deb")"
+pass "package installed into the systemd rig ($((SECONDS - started)) s so far)"
+
+# A config that needs no operator: its peer is an unused loopback port (workers get ready without a handshake).
+write_config() {  # write_config PEER_PORT
+  cat > "$root/etc/nefia/agent.yaml" <<YAML
+private_key: "$private_key"
+listen_port: 51820
+address: 10.99.0.2/24
+ssh_addr: 127.0.0.1:22
+peers:
+  - public_key: "$peer_key"
+    endpoint: 127.0.0.1:$1
+    vpn_addr: 10.99.0.1
+YAML
+  chmod 600 "$root/etc/nefia/agent.yaml"
+}
+private_key=$(wg genkey)
+peer_key=$(wg genkey | wg pubkey)
+mkdir -p "$root/etc/nefia"
+write_config 51902
+
+# Boot attempts: each prints what it runs and, on failure, its exact error.
+leader_of() {  # leader_of PID: the child of PID that runs systemd (the container's PID 1)
+  local child
+  for child in $(ps -o pid= --ppid "$1"); do
+    [ "$(cat "/proc/$child/comm" 2>/dev/null)" = systemd ] && { echo "$child"; return 0; }
+    leader_of "$child" && return 0
+  done
+  return 1
+}
+in_ct() { nsenter --target "$leader" --mount --uts --ipc --net --pid -- \
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER= "$@"; }
+wait_booted() {  # wait_booted: up to 60 s for systemd to reach running (or degraded) in the container
+  local state=""
+  for _ in $(seq 1 120); do
+    kill -0 "$boot_pid" 2>/dev/null || { boot_error="exited: $(grep -v '^$' "$work/boot.log" | tail -n 3 | tr '\n' ' ')"; return 1; }
+    [ -n "$leader" ] || leader=$(leader_of "$boot_pid") || leader=""
+    if [ -n "$leader" ]; then
+      state=$(in_ct timeout 5 systemctl is-system-running 2>/dev/null) || true
+      case $state in running|degraded) return 0 ;; esac
+    fi
+    sleep 0.5
+  done
+  boot_error="not running after 60 s (state '${state:-no systemd}'): $(grep -v '^$' "$work/boot.log" | tail -n 3 | tr '\n' ' ')"
+  return 1
+}
+boot_nspawn() {
+  echo "attempt: systemd-nspawn --boot --directory=ROOT --register=no --keep-unit --private-network --machine=$machine"
+  systemd-nspawn --boot --directory="$root" --register=no --keep-unit --private-network --machine="$machine" \
+    --console=passive > "$work/boot.log" 2>&1 &
+  boot_pid=$!
+}
+boot_unshare() {
+  echo "attempt: unshare --pid --fork --mount-proc=ROOT/proc --mount --uts --ipc --net chroot ROOT /lib/systemd/systemd"
+  unshare --pid --fork --mount --uts --ipc --net --mount-proc="$root/proc" \
+    chroot "$root" /lib/systemd/systemd --system --log-target=console > "$work/boot.log" 2>&1 < /dev/null &
+  boot_pid=$!
+}
+stop_attempt() {
+  kill -TERM "$boot_pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 "$boot_pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$boot_pid" 2>/dev/null || true
+  if [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
+  wait "$boot_pid" 2>/dev/null || true
+  boot_pid="" leader=""
+  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+}
+booted="" errors=()
+for method in $boot_methods; do
+  boot_error=""
+  if ! command -v "$( [ "$method" = nspawn ] && echo systemd-nspawn || echo unshare )" > /dev/null; then
+    boot_error="not installed"
+  else
+    "boot_$method"
+    if wait_booted; then booted=$method; break; fi
+    stop_attempt
+  fi
+  echo "attempt $method failed: $boot_error"
+  errors+=("$method: $boot_error")
+done
+if [ -z "$booted" ]; then
+  echo "systemd could not be booted here: $(IFS=';'; echo "${errors[*]}")"
+  echo "(the unit was not run under systemd; the other packaging checks are separate tests and still run)"
+  exit 0
+fi
+boot_seconds=$((SECONDS - started))
+pass "systemd booted with $booted ($(in_ct systemctl is-system-running || true)), $boot_seconds s since the start"
+
+# install-service inside: the unit is written, enabled, started, and the workers report ready.
+unit_prop() { in_ct systemctl show -p "$1" --value nefia-agent; }
+health_ready() {
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if all(r["workers"][w]["state"] == "ready" for w in ("tunnel","forwarder","beacons","updater")) else 1)' \
+    "$root/etc/nefia/agent-health.json" 2>/dev/null
+}
+wait_for() {  # wait_for SECONDS COMMAND...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.5; done
+}
+in_ct timeout 90 nefia-agent install-service --config /etc/nefia/agent.yaml --log-file /var/log/nefia/agent.log > "$work/install-service.out" 2>&1 ||
+  { cat "$work/install-service.out"; in_ct journalctl -u nefia-agent --no-pager -n 30 || true; fail "install-service failed under systemd"; }
+[ -f "$root/etc/systemd/system/nefia-agent.service" ] || fail "install-service wrote no unit"
+[ "$(in_ct systemctl is-active nefia-agent)" = active ] || fail "the service is not active after install-service"
+[ "$(in_ct systemctl is-enabled nefia-agent)" = enabled ] || fail "the service is not enabled"
+health_ready || fail "the health report does not show every worker ready"
+main_pid=$(unit_prop MainPID)
+pass "install-service under systemd: active, enabled, all workers ready (MainPID $main_pid in the container)"
+
+# Reload: a changed peer endpoint is applied by SIGHUP (ExecReload=), the supervisor keeps running.
+log=$root/var/log/nefia/agent.log
+[ -f "$log" ] || fail "no agent log at /var/log/nefia/agent.log"
+reloads_before=$(grep -c "config reloaded:" "$log" || true)
+write_config 51903
+in_ct timeout 30 systemctl reload nefia-agent || fail "systemctl reload failed"
+wait_for 10 bash -c "[ \$(grep -c 'config reloaded:' '$log') -gt $reloads_before ]" || fail "the reload was not applied"
+grep "config reloaded:" "$log" | tail -n 1 | grep -qv "config reloaded: nothing" || fail "the reload saw no change"
+[ "$(unit_prop MainPID)" = "$main_pid" ] || fail "the reload restarted the supervisor"
+pass "systemctl reload applied the config change: $(grep "config reloaded:" "$log" | tail -n 1 | sed 's/.*config reloaded/config reloaded/')"
+
+# kill -9 of the supervisor: Restart=on-failure starts it again (RestartSec=5) and the workers get ready.
+restarts_before=$(unit_prop NRestarts)
+kill_time=$SECONDS kill_epoch=$(date +%s)
+in_ct kill -KILL "$main_pid"
+wait_for 30 bash -c "[ \"\$(nsenter --target $leader --mount --pid -- systemctl show -p MainPID --value nefia-agent)\" != $main_pid ] &&
+  [ \"\$(nsenter --target $leader --mount --pid -- systemctl is-active nefia-agent)\" = active ]" ||
+  fail "kill -9 of the supervisor did not bring the service back within 30 s ($(in_ct systemctl is-active nefia-agent || true))"
+[ "$(unit_prop NRestarts)" -gt "$restarts_before" ] || fail "NRestarts did not count the restart"
+wait_for 30 health_ready || fail "the workers are not ready after the restart"
+new_pid=$(unit_prop MainPID)
+pass "kill -9 of MainPID $main_pid: Restart= brought it back as $new_pid in $((SECONDS - kill_time)) s, workers ready"
+[ "$(stat -c %Y "$root/etc/nefia/agent-health.json")" -ge "$kill_epoch" ] || fail "the restarted agent did not rewrite the health report"
+
+# Stop: SIGTERM to the supervisor only (KillMode=mixed), drain, exit 0 within TimeoutStopSec.
+stop_start=$SECONDS
+drains_before=$(grep -c "forwarder: drain complete" "$log" || true)
+in_ct timeout 60 systemctl stop nefia-agent || fail "systemctl stop failed"
+stop_seconds=$((SECONDS - stop_start))
+[ "$(in_ct systemctl is-active nefia-agent || true)" = inactive ] || fail "the service is not inactive after stop"
+[ "$(unit_prop Result)" = success ] || fail "stop result is $(unit_prop Result), not success"
+[ "$(unit_prop ExecMainStatus)" = 0 ] || fail "the supervisor exited with $(unit_prop ExecMainStatus) at stop"
+[ "$(grep -c "forwarder: drain complete" "$log")" -gt "$drains_before" ] || fail "the forwarder did not drain at stop"
+[ $stop_seconds -le 45 ] || fail "stop took $stop_seconds s, above TimeoutStopSec=45"
+pass "systemctl stop: forwarder drained, exit status 0, result success, in $stop_seconds s"
+
+# The exposure score of the installed unit, as systemd inside sees it.
+score=$(in_ct systemd-analyze security nefia-agent 2>&1 | grep "Overall exposure level" || true)
+[ -n "$score" ] || fail "systemd-analyze security printed no score"
+echo "in-container systemd-analyze security nefia-agent: ${score##*: }"
+pass "the unit ran under systemd $booted; the test took $((SECONDS - started)) s"
