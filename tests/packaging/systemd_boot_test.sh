@@ -18,17 +18,25 @@ started=$SECONDS
 work=$(mktemp -d "$PWD/systemd-boot.XXXXXX")
 root=$work/root
 machine=nspawn-test-$$
-boot_pid="" leader=""
+boot_pid="" leader="" method=""
+# nspawn halts the container on SIGTERM. systemd under unshare gets SIGKILL as the namespace's PID 1 (the kernel
+# kills the namespace): its own shutdown could detach the host's swaps, loop and DM devices.
+stop_signal_sent() {
+  if [ "$method" = nspawn ]; then kill -TERM "$boot_pid" 2>/dev/null || true
+  elif [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
+}
 cleanup() {
   local rc=$?
   set +e
   if [ $rc -ne 0 ] && [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
     echo "---- journal of nefia-agent.service (last 40 lines)"
     in_ct timeout 10 journalctl -u nefia-agent --no-pager -n 40 -o short-precise || true
+    echo "---- systemctl status nefia-agent; systemctl --failed"
+    in_ct timeout 10 systemctl status --no-pager -n 0 nefia-agent || true
+    in_ct timeout 10 systemctl --failed --no-pager || true
   fi
   if [ -n "$boot_pid" ] && kill -0 "$boot_pid" 2>/dev/null; then
-    kill -TERM "$boot_pid" 2>/dev/null || true          # nspawn: halts the container; unshare: signals systemd
-    if [ -n "$leader" ]; then kill -RTMIN+4 "$leader" 2>/dev/null || true; fi   # systemd as PID 1: poweroff
+    stop_signal_sent
     for _ in $(seq 1 40); do kill -0 "$boot_pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$boot_pid" 2>/dev/null || true
     if [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
@@ -36,7 +44,7 @@ cleanup() {
   fi
   if [ $rc -ne 0 ] && [ -f "$work/boot.log" ]; then echo "---- boot log (last 30 lines)"; tail -n 30 "$work/boot.log"; fi
   if [ $rc -ne 0 ] && [ -f "$root/var/log/nefia/agent.log" ]; then echo "---- agent.log"; tail -n 30 "$root/var/log/nefia/agent.log"; fi
-  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done || true
   rm -rf "/run/systemd/nspawn/propagate/$machine" "/run/systemd/nspawn/unix-export/$machine"
   rm -rf --one-file-system "$work"
   exit $rc
@@ -100,7 +108,7 @@ leader_of() {  # leader_of PID: the child of PID that runs systemd (the containe
   done
   return 1
 }
-in_ct() { nsenter --target "$leader" --mount --uts --ipc --net --pid -- \
+in_ct() { nsenter --target "$leader" --mount --uts --ipc --net --pid --root --wd -- \
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER= "$@"; }
 wait_booted() {  # wait_booted: up to 60 s for systemd to reach running (or degraded) in the container
   local state=""
@@ -117,33 +125,50 @@ wait_booted() {  # wait_booted: up to 60 s for systemd to reach running (or degr
   return 1
 }
 boot_nspawn() {
-  echo "attempt: systemd-nspawn --boot --directory=ROOT --register=no --keep-unit --private-network --machine=$machine"
+  # nspawn 252's seccomp allow-list lacks the Landlock calls (the workers would get EPERM): allow them.
+  echo "attempt: systemd-nspawn --boot --directory=ROOT --register=no --keep-unit --private-network" \
+    "--machine=$machine --system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self'"
   systemd-nspawn --boot --directory="$root" --register=no --keep-unit --private-network --machine="$machine" \
+    --system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
     --console=passive > "$work/boot.log" 2>&1 &
   boot_pid=$!
 }
-boot_unshare() {
-  echo "attempt: unshare --pid --fork --mount-proc=ROOT/proc --mount --uts --ipc --net chroot ROOT /lib/systemd/systemd"
-  unshare --pid --fork --mount --uts --ipc --net --mount-proc="$root/proc" \
-    chroot "$root" /lib/systemd/systemd --system --log-target=console > "$work/boot.log" 2>&1 < /dev/null &
+host_touching_units=(systemd-udevd.service systemd-udev-trigger.service systemd-sysctl.service
+  systemd-modules-load.service systemd-binfmt.service getty@tty1.service systemd-udevd-control.socket
+  systemd-udevd-kernel.socket)
+boot_unshare() {  # container=unshare: systemd then acts as in a container (no device detach at shutdown)
+  echo "attempt: unshare --pid --fork --mount --uts --ipc --net --cgroup, ROOT bind-mounted on itself, its /proc" \
+    "mounted, /proc/sys read-only," \
+    "udev/sysctl/modules masked, chroot ROOT env container=unshare /lib/systemd/systemd"
+  local unit
+  for unit in "${host_touching_units[@]}"; do ln -sf /dev/null "$root/etc/systemd/system/$unit"; done
+  # shellcheck disable=SC2016  # $1 is expanded by the inner sh
+  unshare --pid --fork --mount --uts --ipc --net --cgroup sh -c \
+    'mount --bind "$1" "$1" && mount -t proc proc "$1/proc" && mount --bind "$1/proc/sys" "$1/proc/sys" &&
+     mount -o remount,bind,ro "$1/proc/sys" &&
+     exec chroot "$1" env -i container=unshare /lib/systemd/systemd --system --log-target=console' sh "$root" \
+    > "$work/boot.log" 2>&1 < /dev/null &
   boot_pid=$!
 }
 stop_attempt() {
-  kill -TERM "$boot_pid" 2>/dev/null || true
+  stop_signal_sent
   for _ in $(seq 1 20); do kill -0 "$boot_pid" 2>/dev/null || break; sleep 0.5; done
   kill -KILL "$boot_pid" 2>/dev/null || true
   if [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
   wait "$boot_pid" 2>/dev/null || true
   boot_pid="" leader=""
-  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  for unit in "${host_touching_units[@]}"; do rm -f "$root/etc/systemd/system/$unit"; done
+  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done || true
 }
 booted="" errors=()
 for method in $boot_methods; do
+  leader=""
   boot_error=""
   if ! command -v "$( [ "$method" = nspawn ] && echo systemd-nspawn || echo unshare )" > /dev/null; then
     boot_error="not installed"
   else
     "boot_$method"
+    sleep 0.5   # the boot command forks the namespace's PID 1
     if wait_booted; then booted=$method; break; fi
     stop_attempt
   fi
@@ -151,7 +176,7 @@ for method in $boot_methods; do
   errors+=("$method: $boot_error")
 done
 if [ -z "$booted" ]; then
-  echo "systemd could not be booted here: $(IFS=';'; echo "${errors[*]}")"
+  echo "systemd could not be booted here: $(printf '%s; ' "${errors[@]}")"
   echo "(the unit was not run under systemd; the other packaging checks are separate tests and still run)"
   exit 0
 fi
@@ -180,10 +205,13 @@ pass "install-service under systemd: active, enabled, all workers ready (MainPID
 # Reload: a changed peer endpoint is applied by SIGHUP (ExecReload=), the supervisor keeps running.
 log=$root/var/log/nefia/agent.log
 [ -f "$log" ] || fail "no agent log at /var/log/nefia/agent.log"
+landlock=$(grep -m1 -o "landlock: .*" "$log" || echo "no warning: the workers' Landlock rulesets are in force")
+echo "info: under $booted, workers report $landlock"
 reloads_before=$(grep -c "config reloaded:" "$log" || true)
 write_config 51903
 in_ct timeout 30 systemctl reload nefia-agent || fail "systemctl reload failed"
-wait_for 10 bash -c "[ \$(grep -c 'config reloaded:' '$log') -gt $reloads_before ]" || fail "the reload was not applied"
+reloaded() { [ "$(grep -c 'config reloaded:' "$log")" -gt "$reloads_before" ]; }
+wait_for 10 reloaded || fail "the reload was not applied"
 grep "config reloaded:" "$log" | tail -n 1 | grep -qv "config reloaded: nothing" || fail "the reload saw no change"
 [ "$(unit_prop MainPID)" = "$main_pid" ] || fail "the reload restarted the supervisor"
 pass "systemctl reload applied the config change: $(grep "config reloaded:" "$log" | tail -n 1 | sed 's/.*config reloaded/config reloaded/')"
@@ -192,8 +220,8 @@ pass "systemctl reload applied the config change: $(grep "config reloaded:" "$lo
 restarts_before=$(unit_prop NRestarts)
 kill_time=$SECONDS kill_epoch=$(date +%s)
 in_ct kill -KILL "$main_pid"
-wait_for 30 bash -c "[ \"\$(nsenter --target $leader --mount --pid -- systemctl show -p MainPID --value nefia-agent)\" != $main_pid ] &&
-  [ \"\$(nsenter --target $leader --mount --pid -- systemctl is-active nefia-agent)\" = active ]" ||
+restarted() { [ "$(unit_prop MainPID)" != "$main_pid" ] && [ "$(in_ct systemctl is-active nefia-agent)" = active ]; }
+wait_for 30 restarted ||
   fail "kill -9 of the supervisor did not bring the service back within 30 s ($(in_ct systemctl is-active nefia-agent || true))"
 [ "$(unit_prop NRestarts)" -gt "$restarts_before" ] || fail "NRestarts did not count the restart"
 wait_for 30 health_ready || fail "the workers are not ready after the restart"
