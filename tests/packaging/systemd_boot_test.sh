@@ -18,7 +18,7 @@ started=$SECONDS
 work=$(mktemp -d "$PWD/systemd-boot.XXXXXX")
 root=$work/root
 machine=nspawn-test-$$
-boot_pid="" leader="" method=""
+boot_pid="" leader="" method="" operator_pids=()
 # nspawn halts the container on SIGTERM. systemd under unshare gets SIGKILL as the namespace's PID 1 (the kernel
 # kills the namespace): its own shutdown could detach the host's swaps, loop and DM devices.
 stop_signal_sent() {
@@ -28,6 +28,8 @@ stop_signal_sent() {
 cleanup() {
   local rc=$?
   set +e
+  for pid in "${operator_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${operator_pids[@]}"; do wait "$pid" 2>/dev/null; done
   if [ $rc -ne 0 ] && [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
     echo "---- journal of nefia-agent.service (last 40 lines)"
     in_ct timeout 10 journalctl -u nefia-agent --no-pager -n 40 -o short-precise || true
@@ -95,7 +97,8 @@ YAML
   chmod 600 "$root/etc/nefia/agent.yaml"
 }
 private_key=$(wg genkey)
-peer_key=$(wg genkey | wg pubkey)
+operator_key=$(wg genkey)
+peer_key=$(wg pubkey <<<"$operator_key")
 mkdir -p "$root/etc/nefia"
 write_config 51902
 
@@ -202,6 +205,37 @@ health_ready || fail "the health report does not show every worker ready"
 main_pid=$(unit_prop MainPID)
 pass "install-service under systemd: active, enabled, all workers ready (MainPID $main_pid in the container)"
 
+# SSH through the agent: the host's wireguard-go as the operator (10.99.0.1, 127.0.0.1:51902) and the host's
+# sshd on 127.0.0.1:22, both in the booted system's network namespace; ssh to 10.99.0.2 crosses the unit's agent.
+in_net() { nsenter --no-fork --net="/proc/$leader/ns/net" -- "$@"; }   # no fork: $! is the program
+wg_if=nspwg$$
+net_ns=/proc/$leader/ns/net   # background programs: nsenter directly (a function would run in a subshell)
+nsenter --no-fork --net="$net_ns" -- env WG_PROCESS_FOREGROUND=1 wireguard-go "$wg_if" > "$work/wireguard-go.log" 2>&1 &
+operator_pids+=($!)
+wait_for 10 in_net ip link show "$wg_if" > /dev/null 2>&1 || fail "wireguard-go did not create $wg_if"
+in_net wg set "$wg_if" private-key <(echo "$operator_key") listen-port 51902 \
+  peer "$(wg pubkey <<<"$private_key")" allowed-ips 10.99.0.2/32 endpoint 127.0.0.1:51820
+in_net ip addr add 10.99.0.1/24 dev "$wg_if"
+in_net ip link set "$wg_if" mtu 1420 up
+ssh_user=nefia-e2e   # /bin/sh, no start-up files (as tests/integration/topology.sh)
+getent passwd "$ssh_user" > /dev/null || useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$ssh_user"
+usermod -p '*' "$ssh_user"
+mkdir -p "$work/ssh" /run/sshd && chmod 755 "$work" "$work/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client_key"
+cp "$work/ssh/client_key.pub" "$work/ssh/authorized_keys"
+printf '%s\n' "ListenAddress 127.0.0.1:22" "HostKey $work/ssh/host_key" "AuthorizedKeysFile $work/ssh/authorized_keys" \
+  "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" "StrictModes no" "PidFile none" > "$work/ssh/sshd_config"
+nsenter --no-fork --net="$net_ns" -- /usr/sbin/sshd -f "$work/ssh/sshd_config" -D -e > "$work/sshd.log" 2>&1 &
+operator_pids+=($!)
+wait_for 10 in_net bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' 2>/dev/null || fail "sshd did not listen in the container's namespace"
+ssh_through() { in_net timeout 60 ssh -i "$work/ssh/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes "$ssh_user@10.99.0.2" "$@"; }
+ssh_start=$SECONDS
+answer=$(ssh_through 'echo through-the-agent') ||
+  { tail -n 5 "$work/sshd.log" "$work/wireguard-go.log"; fail "ssh through the agent under systemd failed"; }
+[ "$answer" = through-the-agent ] || fail "ssh through the agent answered '$answer'"
+pass "ssh $ssh_user@10.99.0.2 through the service's agent (wireguard-go operator): '$answer' in $((SECONDS - ssh_start)) s"
+
 # Reload: a changed peer endpoint is applied by SIGHUP (ExecReload=), the supervisor keeps running.
 log=$root/var/log/nefia/agent.log
 [ -f "$log" ] || fail "no agent log at /var/log/nefia/agent.log"
@@ -228,18 +262,29 @@ wait_for 30 health_ready || fail "the workers are not ready after the restart"
 new_pid=$(unit_prop MainPID)
 pass "kill -9 of MainPID $main_pid: Restart= brought it back as $new_pid in $((SECONDS - kill_time)) s, workers ready"
 [ "$(stat -c %Y "$root/etc/nefia/agent-health.json")" -ge "$kill_epoch" ] || fail "the restarted agent did not rewrite the health report"
+[ "$(ssh_through 'echo again')" = again ] || fail "ssh through the restarted agent failed"
+pass "ssh through the restarted agent works"
 
 # Stop: SIGTERM to the supervisor only (KillMode=mixed), drain, exit 0 within TimeoutStopSec.
-stop_start=$SECONDS
+# An open SSH session during the stop: the forwarder drains it (the session finishes) before the exit.
+ssh_through 'echo started; sleep 4; echo finished' > "$work/session.out" 2>&1 &
+session_pid=$!
+operator_pids+=("$session_pid")
+wait_for 30 grep -q started "$work/session.out" || fail "the SSH session for the drain did not start"
 drains_before=$(grep -c "forwarder: drain complete" "$log" || true)
+stop_start=$SECONDS
 in_ct timeout 60 systemctl stop nefia-agent || fail "systemctl stop failed"
 stop_seconds=$((SECONDS - stop_start))
 [ "$(in_ct systemctl is-active nefia-agent || true)" = inactive ] || fail "the service is not inactive after stop"
 [ "$(unit_prop Result)" = success ] || fail "stop result is $(unit_prop Result), not success"
 [ "$(unit_prop ExecMainStatus)" = 0 ] || fail "the supervisor exited with $(unit_prop ExecMainStatus) at stop"
 [ "$(grep -c "forwarder: drain complete" "$log")" -gt "$drains_before" ] || fail "the forwarder did not drain at stop"
+wait "$session_pid" || fail "the SSH session open during the stop failed: $(cat "$work/session.out")"
+grep -q finished "$work/session.out" || fail "the SSH session was cut by the stop: $(cat "$work/session.out")"
+grep -q "draining 1 connection" "$log" || fail "the forwarder did not report the open connection at stop"
+[ $stop_seconds -ge 2 ] || fail "stop took $stop_seconds s: it did not wait for the open session"
 [ $stop_seconds -le 45 ] || fail "stop took $stop_seconds s, above TimeoutStopSec=45"
-pass "systemctl stop: forwarder drained, exit status 0, result success, in $stop_seconds s"
+pass "systemctl stop with an open SSH session: the session finished, forwarder drained, exit 0, result success, in $stop_seconds s"
 
 # The exposure score of the installed unit, as systemd inside sees it.
 score=$(in_ct systemd-analyze security nefia-agent 2>&1 | grep "Overall exposure level" || true)
