@@ -196,7 +196,12 @@ wait_for() {  # wait_for SECONDS COMMAND...
   local deadline=$((SECONDS + $1)); shift
   until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.5; done
 }
-in_ct timeout 90 nefia-agent install-service --config /etc/nefia/agent.yaml --log-file /var/log/nefia/agent.log > "$work/install-service.out" 2>&1 ||
+# A log just under --log-max-size 1 (MiB): the service's first line rotates it (rename, gzip on a helper thread).
+mkdir -p "$root/var/log/nefia"
+head -c 1048000 < <(yes "filler line from before the service started, to be rotated by it") > "$root/var/log/nefia/agent.log"
+chmod 600 "$root/var/log/nefia/agent.log"
+in_ct timeout 90 nefia-agent install-service --config /etc/nefia/agent.yaml --log-file /var/log/nefia/agent.log \
+  --log-max-size 1 > "$work/install-service.out" 2>&1 ||
   { cat "$work/install-service.out"; in_ct journalctl -u nefia-agent --no-pager -n 30 || true; fail "install-service failed under systemd"; }
 [ -f "$root/etc/systemd/system/nefia-agent.service" ] || fail "install-service wrote no unit"
 [ "$(in_ct systemctl is-active nefia-agent)" = active ] || fail "the service is not active after install-service"
@@ -204,6 +209,12 @@ in_ct timeout 90 nefia-agent install-service --config /etc/nefia/agent.yaml --lo
 health_ready || fail "the health report does not show every worker ready"
 main_pid=$(unit_prop MainPID)
 pass "install-service under systemd: active, enabled, all workers ready (MainPID $main_pid in the container)"
+
+backup_gzipped() { compgen -G "$root/var/log/nefia/agent-*.log.gz" > /dev/null; }
+wait_for 10 backup_gzipped || fail "the log was not rotated and gzipped under the unit: $(ls "$root/var/log/nefia")"
+[ "$(zcat "$root"/var/log/nefia/agent-*.log.gz | grep -c "filler line")" -gt 10000 ] || fail "the gzipped backup does not hold the old log"
+! grep -q "filler line" "$root/var/log/nefia/agent.log" || fail "the new agent.log still holds the old lines"
+pass "log rotation under the unit: $(cd "$root/var/log/nefia" && echo agent-*.log.gz) written, agent.log fresh"
 
 # SSH through the agent: the host's wireguard-go as the operator (10.99.0.1, 127.0.0.1:51902) and the host's
 # sshd on 127.0.0.1:22, both in the booted system's network namespace; ssh to 10.99.0.2 crosses the unit's agent.
