@@ -25,6 +25,10 @@ stop_signal_sent() {
   if [ "$method" = nspawn ]; then kill -TERM "$boot_pid" 2>/dev/null || true
   elif [ -n "$leader" ]; then kill -KILL "$leader" 2>/dev/null || true; fi
 }
+unmount_under_root() {  # every mount left below the root, deepest first
+  awk -v prefix="$root/" 'index($2, prefix) == 1 {print $2}' /proc/mounts | sort -r |
+    while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+}
 cleanup() {
   local rc=$?
   set +e
@@ -46,7 +50,7 @@ cleanup() {
   fi
   if [ $rc -ne 0 ] && [ -f "$work/boot.log" ]; then echo "---- boot log (last 30 lines)"; tail -n 30 "$work/boot.log"; fi
   if [ $rc -ne 0 ] && [ -f "$root/var/log/nefia/agent.log" ]; then echo "---- agent.log"; tail -n 30 "$root/var/log/nefia/agent.log"; fi
-  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done || true
+  unmount_under_root
   rm -rf "/run/systemd/nspawn/propagate/$machine" "/run/systemd/nspawn/unix-export/$machine"
   rm -rf --one-file-system "$work"
   exit $rc
@@ -67,7 +71,7 @@ if [ ! -f "$rig" ]; then
   chroot "$work/rig" env DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -qq && apt-get install -y -qq \
     --no-install-recommends systemd-sysv dbus $deps" > "$work/rig.log" 2>&1 || { tail -n 30 "$work/rig.log"; fail "rig build failed"; }
   umount "$work/rig/proc" "$work/rig/dev"
-  tar -C "$work/rig" -cf "$rig.tmp" . && mv "$rig.tmp" "$rig"
+  tar -C "$work/rig" -cf "$rig.tmp.$$" . && mv "$rig.tmp.$$" "$rig"   # per-process temp: concurrent builders
   rm -rf --one-file-system "$work/rig"
 fi
 
@@ -111,7 +115,7 @@ leader_of() {  # leader_of PID: the child of PID that runs systemd (the containe
   done
   return 1
 }
-in_ct() { nsenter --target "$leader" --mount --uts --ipc --net --pid --root --wd -- \
+in_ct() { timeout --kill-after=5 120 nsenter --target "$leader" --mount --uts --ipc --net --pid --root --wd -- \
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER= "$@"; }
 wait_booted() {  # wait_booted: up to 60 s for systemd to reach running (or degraded) in the container
   local state=""
@@ -161,7 +165,7 @@ stop_attempt() {
   wait "$boot_pid" 2>/dev/null || true
   boot_pid="" leader=""
   for unit in "${host_touching_units[@]}"; do rm -f "$root/etc/systemd/system/$unit"; done
-  grep -F " $root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done || true
+  unmount_under_root
 }
 booted="" errors=()
 for method in $boot_methods; do
@@ -189,7 +193,8 @@ pass "systemd booted with $booted ($(in_ct systemctl is-system-running || true))
 # install-service inside: the unit is written, enabled, started, and the workers report ready.
 unit_prop() { in_ct systemctl show -p "$1" --value nefia-agent; }
 health_ready() {
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if all(r["workers"][w]["state"] == "ready" for w in ("tunnel","forwarder","beacons","updater")) else 1)' \
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+sys.exit(0 if all(r["workers"][w]["state"] == "ready" for w in ("tunnel", "forwarder", "beacons", "updater")) else 1)' \
     "$root/etc/nefia/agent-health.json" 2>/dev/null
 }
 wait_for() {  # wait_for SECONDS COMMAND...
@@ -218,7 +223,7 @@ pass "log rotation under the unit: $(cd "$root/var/log/nefia" && echo agent-*.lo
 
 # SSH through the agent: the host's wireguard-go as the operator (10.99.0.1, 127.0.0.1:51902) and the host's
 # sshd on 127.0.0.1:22, both in the booted system's network namespace; ssh to 10.99.0.2 crosses the unit's agent.
-in_net() { nsenter --no-fork --net="/proc/$leader/ns/net" -- "$@"; }   # no fork: $! is the program
+in_net() { timeout --kill-after=5 90 nsenter --no-fork --net="/proc/$leader/ns/net" -- "$@"; }   # no fork: $! is the program
 wg_if=nspwg$$
 net_ns=/proc/$leader/ns/net   # background programs: nsenter directly (a function would run in a subshell)
 nsenter --no-fork --net="$net_ns" -- env WG_PROCESS_FOREGROUND=1 wireguard-go "$wg_if" > "$work/wireguard-go.log" 2>&1 &
