@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The packaged unit under a real, booted systemd: the cached clean Debian 12 root plus systemd, the .deb
 # installed, booted with systemd-nspawn (fallback: unshare + chroot with systemd as PID 1); then install-service,
-# ready health, reload of a config change, kill -9 brings it back (Restart=), stop exits 0, security score.
+# ready health, log rotation, SSH through the agent (host wireguard-go + sshd in its netns), reload of a config
+# change, kill -9 brings it back (Restart=), stop drains an open session and exits 0, the security score.
 # Usage: systemd_boot_test.sh PATH_TO_DEB   (root). If no systemd can be booted here, every attempt and its
 # exact error are printed and the test passes with "systemd could not be booted here: <error>".
 set -euo pipefail
