@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libseccomp-dev zlib1g-dev libcurl4-openssl-dev libcli11-dev libsystemd-dev
   wireguard-go wireguard-tools openssh-server openssh-client iperf3 iproute2 iptables nftables
   python3 python3-cryptography procps psmisc netcat-openbsd iputils-ping
-  lintian mmdebstrap
+  lintian mmdebstrap systemd-container
   libsqlite3-dev libjwt-dev libboost-dev openssl curl
 )
 

@@ -3,7 +3,8 @@
 # Stages and their time budgets on 2 cores (the whole run stays under 45 minutes):
 #   setup 3 min | build 7 min | unit 1 min | sandbox 1 min | integration 8 min | sanitizers 6 min | fuzz 4 min
 #   package 10 min (release build of nefia-agent, .deb, lintian, apt-get install into a cached clean Debian 12
-#   root, install-agent.sh against a local HTTPS server; the root is built once per machine, about 1 min)
+#   root, install-agent.sh against a local HTTPS server, the unit under systemd booted by systemd-nspawn in that
+#   root; the roots are built once per machine, about 1 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +44,8 @@ package_and_check() {  # the .deb of a release build, its contents and lintian, 
   deb=$(./scripts/package.sh build-release) &&
     ( cd build-release && bash ../tests/packaging/package_test.sh "../$deb" &&
       bash ../tests/packaging/clean_root_install_test.sh "../$deb" &&
-      bash ../tests/packaging/install_agent_test.sh "../$deb" )
+      bash ../tests/packaging/install_agent_test.sh "../$deb" &&
+      bash ../tests/packaging/systemd_boot_test.sh "../$deb" )
 }
 stage package package_and_check
 stage sanitizers bash -c "$(declare -f configure_and_build ctest_in); jobs=$jobs; \

@@ -17,7 +17,7 @@ done
 pass "files: binary, unit in systemd's unit directory, sysusers.d entry, copyright, changelog"
 
 depends=$(dpkg-deb -f "$deb" Depends)
-for library in libuv1 libsodium23 libssl3 libseccomp2 libsystemd0 libyaml-cpp0.7 systemd; do
+for library in libuv1 libsodium23 libssl3 libseccomp2 libsystemd0 libyaml-cpp0.7 systemd procps; do
   grep -q "\b$library\b" <<<"$depends" || fail "Depends lacks $library: $depends"
 done
 pass "Depends computed by dpkg-shlibdeps: $depends"
