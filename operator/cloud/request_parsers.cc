@@ -8,6 +8,7 @@
 
 #include "common/base64.h"
 #include "common/config/net_address.h"
+#include "common/json_depth.h"
 
 namespace nefia::cloud {
 namespace {
@@ -22,28 +23,8 @@ bool charactersAre(std::string_view text, std::string_view extra) {
   return true;
 }
 
-// Deepest bracket nesting outside strings; stops counting once over the limit.
-bool nestsTooDeep(std::string_view body) {
-  std::size_t depth = 0;
-  bool inString = false;
-  bool escaped = false;
-  for (const char c : body) {
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if ((c == '}' || c == ']') && depth > 0) --depth;
-  }
-  return false;
-}
-
 Result<Json> parseObject(std::string_view body) {
-  if (nestsTooDeep(body)) return makeError("request body nests deeper than 16 levels");
+  if (jsonNestsDeeperThan(body, kMaxJsonDepth)) return makeError("request body nests deeper than 16 levels");
   Json json = Json::parse(body.begin(), body.end(), nullptr, false);
   if (json.is_discarded()) return makeError("request body is not valid JSON");
   if (!json.is_object()) return makeError("request body must be a JSON object");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
 #include "common/secret_text.h"
 #include "common/terminal_text.h"
 
@@ -15,27 +16,8 @@ using Json = nlohmann::json;
 constexpr std::size_t kMaxJsonDepth = 8;
 constexpr std::size_t kMaxErrorTextCharacters = 300;
 
-bool nestsTooDeep(std::string_view body) {
-  std::size_t depth = 0;
-  bool inString = false;
-  bool escaped = false;
-  for (const char c : body) {
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if ((c == '}' || c == ']') && depth > 0) --depth;
-  }
-  return false;
-}
-
 Result<Json> parseObject(std::string_view body) {
-  if (nestsTooDeep(body)) return makeError("nefia-cloud's answer nests deeper than 8 levels");
+  if (jsonNestsDeeperThan(body, kMaxJsonDepth)) return makeError("nefia-cloud's answer nests deeper than 8 levels");
   Json json = Json::parse(body.begin(), body.end(), nullptr, false);
   if (json.is_discarded()) return makeError("nefia-cloud's answer is not valid JSON");
   if (!json.is_object()) return makeError("nefia-cloud's answer is not a JSON object");
