@@ -21,6 +21,7 @@ struct InstallPaths {
   std::string stateDirectory;  // /var/lib/nefia-agent or $XDG_STATE_HOME/nefia (the run command's staging parent)
   std::string binaryLink() const { return stateDirectory + "/current/nefia-agent"; }
   std::string stagingDirectory() const { return stateDirectory + "/staging"; }
+  std::string beaconsScratchDirectory() const { return stateDirectory + "/beacons-scratch"; }
 };
 
 // Errors: a user install without a home directory.

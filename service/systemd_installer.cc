@@ -57,8 +57,11 @@ void printPlan(const SystemdInstallRequest& request, const Plan& plan, std::ostr
   out << "Dry run: nothing is changed.\nWould write " << request.paths.unitPath << ":\n" << plan.unitText
       << "Would copy " << request.sourceBinary << " to " << request.paths.stateDirectory << "/" << request.version
       << "/nefia-agent and point " << request.paths.stateDirectory << "/current at " << request.version << "\n";
-  out << "Would create " << request.paths.stagingDirectory();
-  if (request.stagingOwner) out << " (owner " << request.stagingOwner->name << ")";
+  out << "Would create";
+  for (const WorkerDirectory& directory : request.workerDirectories) {
+    out << " " << directory.path;
+    if (directory.owner) out << " (owner " << directory.owner->name << ")";
+  }
   out << " and " << parentDirectory(plan.spec.log.logFile) << "\n";
   for (const auto& command : plan.commands) out << "Would run: " << commandText(command) << "\n";
   out << "Would wait up to " << request.healthTimeout.count() / 1000 << " s for "
@@ -67,15 +70,17 @@ void printPlan(const SystemdInstallRequest& request, const Plan& plan, std::ostr
 
 Status prepareDirectories(const SystemdInstallRequest& request, const ServiceSpec& spec) {
   std::error_code error;
-  for (const std::string& directory : {parentDirectory(request.paths.unitPath), request.paths.stagingDirectory(),
-                                       parentDirectory(spec.log.logFile)}) {
+  for (const std::string& directory : {parentDirectory(request.paths.unitPath), parentDirectory(spec.log.logFile)}) {
     std::filesystem::create_directories(directory, error);
     if (error) return makeError("cannot create " + directory + ": " + error.message());
   }
-  const std::string staging = request.paths.stagingDirectory();
-  ::chmod(staging.c_str(), 0700);
-  if (request.stagingOwner && ::chown(staging.c_str(), request.stagingOwner->uid, request.stagingOwner->gid) != 0) {
-    return makeError("cannot hand " + staging + " to user " + request.stagingOwner->name);
+  for (const WorkerDirectory& directory : request.workerDirectories) {
+    std::filesystem::create_directories(directory.path, error);
+    if (error) return makeError("cannot create " + directory.path + ": " + error.message());
+    ::chmod(directory.path.c_str(), 0700);
+    if (directory.owner && ::chown(directory.path.c_str(), directory.owner->uid, directory.owner->gid) != 0) {
+      return makeError("cannot hand " + directory.path + " to user " + directory.owner->name);
+    }
   }
   return Status::success();
 }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <optional>
+#include <vector>
 #include <ostream>
 #include <string>
 
@@ -21,13 +22,20 @@ struct DirectoryOwner {
   gid_t gid = 0;
 };
 
+struct WorkerDirectory {
+  std::string path;
+  std::optional<DirectoryOwner> owner;  // none: the installing user keeps it (user scope)
+};
+
 struct SystemdInstallRequest {
   ServiceSpec spec;  // binaryPath and stateDirectory are filled in from paths
   InstallPaths paths;
   std::string sourceBinary;  // the binary install-service runs from
   std::string version;       // build::kVersion: the slot's directory name
   std::string userName;      // user scope: named in the `loginctl enable-linger` hint
-  std::optional<DirectoryOwner> stagingOwner;  // system scope: the worker user owns the updater's staging dir
+  // The workers' writable directories (the updater's staging dir, the beacons scripts' scratch dir) with
+  // their owners (system scope: each worker's user), created here so the hardened unit needs no CAP_CHOWN.
+  std::vector<WorkerDirectory> workerDirectories;
   std::chrono::milliseconds healthTimeout{30000};
   bool dryRun = false;
 };

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "build_info.h"
 #include "common/config/config_loader.h"
@@ -104,13 +105,18 @@ int installOnLinux(const cli::CommandLine& commandLine, service::ServiceSpec spe
     return 1;
   }
   request.paths = paths.value();
+  request.workerDirectories = {{request.paths.stagingDirectory(), std::nullopt},
+                                {request.paths.beaconsScratchDirectory(), std::nullopt}};
   if (request.spec.scope == service::ServiceScope::kSystem) {
-    Result<sandbox::WorkerIdentity> worker = sandbox::resolveWorkerUser("");
-    if (!worker.ok()) {
-      err << kPrefix << worker.error() << "\n";
-      return 1;
+    // The same users the run command hands these directories to (sandbox::resolveWorkerUser per role).
+    for (auto [index, role] : {std::pair{0, ipc::Role::kUpdater}, std::pair{1, ipc::Role::kBeacons}}) {
+      Result<sandbox::WorkerIdentity> worker = sandbox::resolveWorkerUser("", role);
+      if (!worker.ok()) {
+        err << kPrefix << worker.error() << "\n";
+        return 1;
+      }
+      request.workerDirectories[index].owner = service::DirectoryOwner{worker->name, worker->uid, worker->gid};
     }
-    request.stagingOwner = service::DirectoryOwner{worker->name, worker->uid, worker->gid};
   } else {
     request.userName = environmentValue("USER").empty() ? std::to_string(::geteuid()) : environmentValue("USER");
   }
