@@ -10,6 +10,7 @@ seconds=${2:-6}
 set -- "$PWD/$build/supervisor/nefia-agent"
 source tests/integration/lib.sh
 source tests/integration/topology.sh
+source bench/lwip_probes.sh
 
 make_topology
 start_operator_wireguard
@@ -21,15 +22,7 @@ start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "agent not ready"
 wait_until 20 op bash -c 'exec 3<>/dev/tcp/10.99.0.2/22' || fail "the forward does not accept"
 
-probes=""
-if command -v perf >/dev/null; then
-  group="nefia_diag$$"
-  for function in tcp_rexmit tcp_rexmit_rto_commit; do
-    perf probe -q -x "$AGENT" --add "$group:$function=$function" 2>/dev/null && probes+=" -e $group:$function"
-  done
-  remove_probes() { perf probe -q -d "$group:*" 2>/dev/null || true; }
-  CLEANUP_HOOKS+=(remove_probes)
-fi
+add_lwip_probes "nefia_diag$$"
 op nstat -n
 if [ -n "$probes" ]; then
   # shellcheck disable=SC2086

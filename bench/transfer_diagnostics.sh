@@ -12,6 +12,7 @@ amount=${4:-64}
 set -- "$PWD/$build/supervisor/nefia-agent"
 source tests/integration/lib.sh
 source tests/integration/topology.sh
+source bench/lwip_probes.sh
 
 make_topology
 start_operator_wireguard
@@ -23,15 +24,7 @@ start_agent_in_namespace
 wait_until 10 all_workers_ready || fail "agent not ready"
 wait_until 20 op bash -c 'exec 3<>/dev/tcp/10.99.0.2/22' || fail "the forward does not accept"
 
-probes=""
-if command -v perf >/dev/null; then
-  group="nefia_xfer$$"
-  for function in tcp_rexmit tcp_rexmit_rto_commit; do
-    perf probe -q -x "$AGENT" --add "$group:$function=$function" 2>/dev/null && probes+=" -e $group:$function"
-  done
-  remove_probes() { perf probe -q -d "$group:*" 2>/dev/null || true; }
-  CLEANUP_HOOKS+=(remove_probes)
-fi
+add_lwip_probes "nefia_xfer$$"
 counters='TcpRetransSegs|TcpExtTCPTimeouts|TcpExtTCPSackRecovery|Udp.*RcvbufErrors|Udp.*InErrors|Udp.*SndbufErrors|Ip6Frag|Ip6Reasm|IpFrag|IpReasm|Ip6InDiscards|Ip6OutDiscards|Ip6InTooBig|Icmp6.*PktTooBig|IpExtInNoRoutes'
 op nstat -n; ag nstat -n
 link_counts() {  # link_counts NAMESPACE DEVICE: the veth's packet and drop counters (what `ip -s link` shows)

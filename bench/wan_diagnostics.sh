@@ -19,6 +19,7 @@ set -- "$build/supervisor/nefia-agent"
 source tests/integration/lib.sh
 source tests/integration/topology.sh
 source bench/wan_sides.sh
+source bench/lwip_probes.sh
 relay=$build/bench/wan_relay/wan_relay
 [ -x "$relay" ] || relay=$repo/build/bench/wan_relay/wan_relay
 udp_drops() { "$1" awk '/^Udp:/ { if (!n++) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") f = i } else print $f }' /proc/net/snmp; }
@@ -35,15 +36,8 @@ start_side "$side"
 [ "$side" = b ] || SIDE_PORT=5201
 
 probes=""
-if [ "$side" = b ] && command -v perf >/dev/null; then
-  group="nefia_wan$$"
-  perf probe -q -x "$AGENT" --add "$group:out=tcp_output cwnd=pcb->cwnd ssthresh=pcb->ssthresh snd_wnd=pcb->snd_wnd rcv_wnd=pcb->rcv_wnd" \
-    && probes+=" -e $group:out"
-  for function in tcp_rexmit tcp_rexmit_rto_commit; do
-    perf probe -q -x "$AGENT" --add "$group:$function=$function" 2>/dev/null && probes+=" -e $group:$function"
-  done
-  remove_probes() { perf probe -q -d "$group:*" 2>/dev/null || true; }
-  CLEANUP_HOOKS+=(remove_probes)
+if [ "$side" = b ]; then
+  add_lwip_probes "nefia_wan$$" "out=tcp_output cwnd=pcb->cwnd ssthresh=pcb->ssthresh snd_wnd=pcb->snd_wnd rcv_wnd=pcb->rcv_wnd"
 fi
 drops0="$(udp_drops op) $(udp_drops rl) $(udp_drops ag)"
 if [ -n "$probes" ]; then
