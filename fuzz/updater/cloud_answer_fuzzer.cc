@@ -5,22 +5,12 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz/parse_twice.h"
 #include "workers/updater/cloud_answers.h"
-
-namespace {
-
-template <typename Parser>
-void parseTwice(Parser parser, std::string_view body) {
-  const auto first = parser(body);
-  const auto second = parser(body);
-  if (first.ok() != second.ok()) std::abort();
-  if (!first.ok() && (first.error().empty() || first.error() != second.error())) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using namespace nefia::updater;
+  using nefia::fuzz::parseTwice;
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
